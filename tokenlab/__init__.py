@@ -1,0 +1,82 @@
+"""tokenlab: how API tokens are issued, used, expired, refreshed, revoked — and attacked.
+
+A teaching tool with real cryptography (PyJWT, cryptography) on a simulated clock. Not for
+production: seeded servers use published demo keys and everything lives in memory.
+
+>>> from tokenlab import SimClock, AuthServer, ResourceServer
+>>> clock = SimClock()
+>>> auth = AuthServer(issuer="https://auth.example", clock=clock, seed=1)
+>>> app = auth.register_client("weather-app", scopes=["weather:read"])
+>>> api = ResourceServer(audience="https://api.example", auth=auth)
+>>> t = auth.client_credentials(app.client_id, app.client_secret, scope="weather:read")
+>>> api.verify(t.access_token)["scope"]
+'weather:read'
+"""
+
+from .authserver import AuthServer
+from .clients import RegisteredClient
+from .clock import Clock, SimClock, SystemClock
+from .errors import (
+    AlgorithmNotAllowedError,
+    ExpiredTokenError,
+    InsufficientScopeError,
+    InvalidAudienceError,
+    InvalidClaimError,
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidHeaderError,
+    InvalidIssuerError,
+    InvalidRequestError,
+    InvalidScopeError,
+    InvalidSignatureError,
+    InvalidTargetError,
+    MalformedTokenError,
+    MissingClaimError,
+    NotYetValidError,
+    TokenError,
+    UnauthorizedClientError,
+    UnknownKeyError,
+)
+from .keys import SigningKey, VerificationKey
+from .policy import VerifierPolicy
+from .report import StepStatus, VerificationReport
+from .resource import ResourceServer
+from .tokens import TokenResponse
+from .verify import VerifiedClaims
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlgorithmNotAllowedError",
+    "AuthServer",
+    "Clock",
+    "ExpiredTokenError",
+    "InsufficientScopeError",
+    "InvalidAudienceError",
+    "InvalidClaimError",
+    "InvalidClientError",
+    "InvalidGrantError",
+    "InvalidHeaderError",
+    "InvalidIssuerError",
+    "InvalidRequestError",
+    "InvalidScopeError",
+    "InvalidSignatureError",
+    "InvalidTargetError",
+    "MalformedTokenError",
+    "MissingClaimError",
+    "NotYetValidError",
+    "RegisteredClient",
+    "ResourceServer",
+    "SigningKey",
+    "SimClock",
+    "StepStatus",
+    "SystemClock",
+    "TokenError",
+    "TokenResponse",
+    "UnauthorizedClientError",
+    "UnknownKeyError",
+    "VerificationKey",
+    "VerificationReport",
+    "VerifiedClaims",
+    "VerifierPolicy",
+]

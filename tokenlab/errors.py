@@ -1,0 +1,217 @@
+"""One hierarchy of errors, rooted at :class:`TokenError`.
+
+Each error carries the standard's code in ``.error`` (``invalid_token`` at an API, RFC 6750 §3.1;
+``invalid_grant``, ``invalid_client``, ... at the token endpoint, RFC 6749 §5.2), the HTTP status
+that goes with it, and a message that states the facts a beginner needs. The code depends on
+where the fault is met: an expired access token at an API is ``invalid_token``; an expired refresh
+token at the token endpoint is ``invalid_grant`` — same class, different ``error=``.
+
+A verification error also carries ``.report``: what each of the three steps (decode, signature,
+claims) found.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .report import VerificationReport
+
+__all__ = [
+    "AlgorithmNotAllowedError",
+    "ExpiredTokenError",
+    "InsufficientScopeError",
+    "InvalidAudienceError",
+    "InvalidClaimError",
+    "InvalidClientError",
+    "InvalidGrantError",
+    "InvalidHeaderError",
+    "InvalidIssuerError",
+    "InvalidRequestError",
+    "InvalidScopeError",
+    "InvalidSignatureError",
+    "InvalidTargetError",
+    "MalformedTokenError",
+    "MissingClaimError",
+    "NotYetValidError",
+    "TokenError",
+    "UnauthorizedClientError",
+    "UnknownKeyError",
+]
+
+
+class TokenError(Exception):
+    """Root of every tokenlab error.
+
+    ``error`` is the standard's code, ``status`` the HTTP status a server would answer with,
+    ``description`` the human message (also ``str(err)``), ``report`` the verification report
+    when the error came out of verifying a token.
+    """
+
+    error: str = "invalid_token"
+    status: int = 401
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        error: str | None = None,
+        status: int | None = None,
+        report: VerificationReport | None = None,
+    ) -> None:
+        super().__init__(description)
+        self.description = description
+        if error is not None:
+            self.error = error
+        if status is not None:
+            self.status = status
+        self.report = report
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON error body of RFC 6749 §5.2 / the fields of RFC 6750 §3."""
+        return {"error": self.error, "error_description": self.description}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(error={self.error!r}, {self.description!r})"
+
+
+# --- Verifying a token: decode → signature → claims --------------------------------------------
+
+
+class MalformedTokenError(TokenError):
+    """Step 1 failed: the text is not a compact JWS with a JSON header and a JSON-object payload."""
+
+
+class InvalidHeaderError(TokenError):
+    """The header asks for something this verifier refuses (no ``kid``, ``jku``, ``crit``, ``typ``)."""
+
+    def __init__(self, description: str, *, parameter: str, **kw: Any) -> None:
+        super().__init__(description, **kw)
+        self.parameter = parameter
+
+
+class AlgorithmNotAllowedError(InvalidHeaderError):
+    """The header's ``alg`` is ``none``, off the allow-list, or not the algorithm of the key."""
+
+    def __init__(self, description: str, *, algorithm: object, **kw: Any) -> None:
+        super().__init__(description, parameter="alg", **kw)
+        self.algorithm = algorithm
+
+
+class UnknownKeyError(InvalidHeaderError):
+    """No trusted key has the header's ``kid``."""
+
+    def __init__(self, description: str, *, kid: object, **kw: Any) -> None:
+        super().__init__(description, parameter="kid", **kw)
+        self.kid = kid
+
+
+class InvalidSignatureError(TokenError):
+    """Step 2 failed: the signature does not match the header and payload under the trusted key."""
+
+
+class InvalidClaimError(TokenError):
+    """Step 3 failed on a claim; ``.claim`` names it."""
+
+    def __init__(self, description: str, *, claim: str, **kw: Any) -> None:
+        super().__init__(description, **kw)
+        self.claim = claim
+
+
+class MissingClaimError(InvalidClaimError):
+    """A claim the policy requires is absent (RFC 9068 §2.2 lists the required ones)."""
+
+
+class InvalidIssuerError(InvalidClaimError):
+    """``iss`` is not exactly the trusted issuer (RFC 9068 §4)."""
+
+
+class InvalidAudienceError(InvalidClaimError):
+    """``aud`` does not name this API (RFC 7519 §4.1.3)."""
+
+
+class ExpiredTokenError(InvalidClaimError):
+    """Now is on or after ``exp`` (+ leeway): RFC 7519 §4.1.4.
+
+    ``.exp``, ``.now`` and ``.leeway`` keep the evidence; ``.expired_for`` is ``now - exp``.
+    """
+
+    def __init__(
+        self, description: str, *, exp: float, now: float, leeway: float = 0, **kw: Any
+    ) -> None:
+        super().__init__(description, claim="exp", **kw)
+        self.exp = exp
+        self.now = now
+        self.leeway = leeway
+
+    @property
+    def expired_for(self) -> float:
+        return self.now - self.exp
+
+
+class NotYetValidError(InvalidClaimError):
+    """Now is before ``nbf`` (RFC 7519 §4.1.5), or ``iat`` lies in the future (minus leeway)."""
+
+
+class InsufficientScopeError(TokenError):
+    """The token is valid but lacks a scope the request needs (RFC 6750 §3.1): HTTP 403."""
+
+    error = "insufficient_scope"
+    status = 403
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        required: tuple[str, ...],
+        granted: tuple[str, ...],
+        **kw: Any,
+    ) -> None:
+        super().__init__(description, **kw)
+        self.required = required
+        self.granted = granted
+
+
+# --- The token endpoint: RFC 6749 §5.2 and RFC 8707 ---------------------------------------------
+
+
+class InvalidRequestError(TokenError):
+    """A parameter is missing, repeated, empty or of the wrong form."""
+
+    error = "invalid_request"
+    status = 400
+
+
+class InvalidClientError(TokenError):
+    """Client authentication failed: unknown client, wrong secret, or none given."""
+
+    error = "invalid_client"
+    status = 401
+
+
+class InvalidGrantError(TokenError):
+    """The grant (code, refresh token, password) is invalid, expired, revoked or not this client's."""
+
+    error = "invalid_grant"
+    status = 400
+
+
+class UnauthorizedClientError(TokenError):
+    """This client may not use this grant type (e.g. a public client and client credentials)."""
+
+    error = "unauthorized_client"
+    status = 400
+
+
+class InvalidScopeError(TokenError):
+    """A requested scope is unknown, malformed, or not registered for the client."""
+
+    error = "invalid_scope"
+    status = 400
+
+
+class InvalidTargetError(TokenError):
+    """The ``resource`` is not an API this server issues tokens for (RFC 8707 §2)."""
+
+    error = "invalid_target"
+    status = 400

@@ -1,0 +1,225 @@
+"""Signing keys, the keys an API trusts, and rotation.
+
+Four algorithms: EdDSA (Ed25519, the default), ES256 (P-256), RS256 (RSA-2048) and HS256 (a
+shared 256-bit secret). Every key has a ``kid`` and exactly one algorithm: a verifier looks the
+key up by ``kid`` and then accepts only that key's algorithm (RFC 8725 §3.1), which is what
+defeats algorithm-confusion attacks.
+
+With a seeded random source, Ed25519 and EC keys are derived from the seed; RSA keys cannot be,
+so seeded RSA keys come from fixed demo keys shipped in ``tokenlab/demo_keys`` — published,
+therefore worthless for anything real. Seeded keys say "demo-only" in their repr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.algorithms import get_default_algorithms
+
+from .clock import Clock, format_time
+from .randomness import RandomSource
+
+__all__ = ["SUPPORTED_ALGORITHMS", "KeyRing", "SigningKey", "VerificationKey", "generate_key"]
+
+SUPPORTED_ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
+
+_PYJWT_ALGORITHMS = get_default_algorithms()
+# Order of the P-256 group (SEC 2, §2.4.2): a derived EC private key must lie in [1, n-1].
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_DEMO_RSA_KEYS = ("rsa-demo-1.pem", "rsa-demo-2.pem", "rsa-demo-3.pem")
+
+
+class VerificationKey:
+    """What a verifier trusts: a ``kid`` bound to one algorithm and its public key.
+
+    For HS256 the "public" key is the shared secret itself — whoever can verify can also mint
+    tokens, which is why a JWKS never carries it.
+    """
+
+    __slots__ = ("_prepared", "algorithm", "kid", "symmetric", "verifier")
+
+    def __init__(self, kid: str, algorithm: str, key: Any) -> None:
+        if algorithm not in SUPPORTED_ALGORITHMS:
+            raise ValueError(
+                f"unsupported algorithm {algorithm!r}; choose one of {', '.join(SUPPORTED_ALGORITHMS)}"
+            )
+        self.kid = kid
+        self.algorithm = algorithm
+        self.symmetric = algorithm == "HS256"
+        alg = _PYJWT_ALGORITHMS[algorithm]
+        # PyJWT's own algorithm object checks the signature; the key is prepared once, here.
+        self._prepared = alg.prepare_key(key)
+        self.verifier = alg
+
+    def verify(self, signing_input: bytes, signature: bytes) -> bool:
+        """True when ``signature`` is this key's signature over ``signing_input`` (PyJWT checks)."""
+        return bool(self.verifier.verify(signing_input, self._prepared, signature))
+
+    @classmethod
+    def from_jwk(cls, jwk: Mapping[str, Any]) -> VerificationKey:
+        """A trusted key from one JWK of a JWKS (RFC 7517); it must name its ``kid`` and ``alg``."""
+        kid, alg = jwk.get("kid"), jwk.get("alg")
+        if not isinstance(kid, str) or not kid:
+            raise ValueError("a trusted JWK needs a 'kid' so tokens can name it")
+        if alg not in SUPPORTED_ALGORITHMS:
+            raise ValueError(
+                f"a trusted JWK needs an 'alg' among {', '.join(SUPPORTED_ALGORITHMS)} "
+                f"(RFC 8725 §3.1: bind each key to one algorithm); got {alg!r}"
+            )
+        return cls(kid, alg, jwt.PyJWK(dict(jwk), algorithm=alg).key)
+
+    def __repr__(self) -> str:
+        kind = "shared secret" if self.symmetric else "public key"
+        return f"VerificationKey(kid={self.kid!r}, algorithm={self.algorithm!r}, {kind})"
+
+
+class SigningKey:
+    """A private signing key with its ``kid`` and algorithm. Its repr never shows key material."""
+
+    __slots__ = ("_private", "algorithm", "created_at", "demo", "kid", "verification")
+
+    def __init__(self, kid: str, algorithm: str, private: Any, *, created_at: float, demo: bool):
+        self.kid = kid
+        self.algorithm = algorithm
+        self.created_at = created_at
+        self.demo = demo
+        self._private = private
+        public = private if algorithm == "HS256" else private.public_key()
+        self.verification = VerificationKey(kid, algorithm, public)
+
+    def sign(self, claims: Mapping[str, Any], *, typ: str) -> str:
+        """A compact JWS over ``claims`` with header ``{alg, kid, typ}``, made by PyJWT."""
+        return jwt.encode(
+            dict(claims),
+            self._private,
+            algorithm=self.algorithm,
+            headers={"kid": self.kid, "typ": typ},
+            sort_headers=False,
+        )
+
+    def public_jwk(self) -> dict[str, Any] | None:
+        """The public key as a JWK with ``kid``, ``alg`` and ``use``; ``None`` for HS256."""
+        if self.algorithm == "HS256":
+            return None
+        public = self._private.public_key()
+        jwk = _PYJWT_ALGORITHMS[self.algorithm].to_jwk(public, as_dict=True)
+        jwk.update(kid=self.kid, alg=self.algorithm, use="sig")
+        return jwk
+
+    def __repr__(self) -> str:
+        origin = "demo-only: derived from a seed" if self.demo else "random"
+        return (
+            f"SigningKey(kid={self.kid!r}, algorithm={self.algorithm!r}, "
+            f"created {format_time(self.created_at)}, {origin})"
+        )
+
+
+def generate_key(algorithm: str, random: RandomSource, *, created_at: float) -> SigningKey:
+    """A new signing key for ``algorithm``, drawn from ``random`` (reproducible when seeded)."""
+    if algorithm not in SUPPORTED_ALGORITHMS:
+        raise ValueError(
+            f"unsupported algorithm {algorithm!r}; choose one of {', '.join(SUPPORTED_ALGORITHMS)}"
+        )
+    seeded = random.seeded
+    private: Any
+    if algorithm == "EdDSA":
+        private = (
+            ed25519.Ed25519PrivateKey.from_private_bytes(random.bytes("ed25519-key", 32))
+            if seeded
+            else ed25519.Ed25519PrivateKey.generate()
+        )
+    elif algorithm == "ES256":
+        if seeded:
+            scalar = 1 + random.integer("p256-key", 40) % (_P256_ORDER - 1)
+            private = ec.derive_private_key(scalar, ec.SECP256R1())
+        else:
+            private = ec.generate_private_key(ec.SECP256R1())
+    elif algorithm == "RS256":
+        if seeded:
+            name = _DEMO_RSA_KEYS[random.integer("rsa-demo-key", 4) % len(_DEMO_RSA_KEYS)]
+            pem = resources.files("tokenlab").joinpath("demo_keys", name).read_bytes()
+            private = serialization.load_pem_private_key(pem, password=None)
+            assert isinstance(private, rsa.RSAPrivateKey)
+        else:
+            private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    else:  # HS256: RFC 7518 §3.2 wants a key at least as long as the hash output, 256 bits.
+        private = random.bytes("hs256-key", 32)
+    kid = random.token_urlsafe("kid", 6)
+    return SigningKey(kid, algorithm, private, created_at=created_at, demo=seeded)
+
+
+class KeyRing:
+    """An issuer's keys: one current signing key, plus retired keys still published.
+
+    After :meth:`rotate`, new tokens are signed with the new key, and the old public key stays in
+    the JWKS until the last token it signed has expired — then it is dropped, so the JWKS does not
+    grow forever and a stolen old key stops mattering.
+    """
+
+    def __init__(self, algorithm: str, random: RandomSource, clock: Clock) -> None:
+        self._random = random
+        self._clock = clock
+        first = generate_key(algorithm, random, created_at=clock.time())
+        self._current = first
+        self._keys: dict[str, SigningKey] = {first.kid: first}
+        self._last_exp: dict[str, float] = {}
+
+    @property
+    def current(self) -> SigningKey:
+        return self._current
+
+    def sign(self, claims: Mapping[str, Any], *, typ: str) -> str:
+        key = self._current
+        exp = claims.get("exp")
+        if isinstance(exp, int | float):
+            self._last_exp[key.kid] = max(exp, self._last_exp.get(key.kid, exp))
+        return key.sign(claims, typ=typ)
+
+    def rotate(self, algorithm: str | None = None) -> SigningKey:
+        """Make a new current key (same algorithm unless told); the old one signs no more."""
+        new = generate_key(algorithm or self._current.algorithm, self._random,
+                           created_at=self._clock.time())
+        self._current = new
+        self._keys[new.kid] = new
+        self._prune(self._clock.time())
+        return new
+
+    def find(self, kid: str, now: float) -> VerificationKey | None:
+        """The trusted key named ``kid``, or ``None`` if unknown or retired for good."""
+        key = self._keys.get(kid)
+        if key is None:
+            return None
+        if key is not self._current and now >= self._last_exp.get(kid, -1.0):
+            self._prune(now)
+            return None
+        return key.verification
+
+    def published(self) -> list[SigningKey]:
+        """Keys whose public half is still published, oldest first."""
+        self._prune(self._clock.time())
+        return list(self._keys.values())
+
+    def jwks(self) -> dict[str, list[dict[str, Any]]]:
+        """The JWK Set of RFC 7517 §5: public keys only (never an HS256 secret)."""
+        return {"keys": [j for k in self.published() if (j := k.public_jwk()) is not None]}
+
+    def _prune(self, now: float) -> None:
+        for kid in [k for k in self._keys if k != self._current.kid]:
+            if now >= self._last_exp.get(kid, -1.0):
+                del self._keys[kid]
+                self._last_exp.pop(kid, None)
+
+    def __iter__(self) -> Iterator[SigningKey]:
+        return iter(self.published())
+
+    def __len__(self) -> int:
+        return len(self.published())
+
+    def __repr__(self) -> str:
+        kids = ", ".join(k.kid for k in self._keys.values())
+        return f"KeyRing(current={self._current.kid!r}, published=[{kids}])"

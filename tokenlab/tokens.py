@@ -1,0 +1,83 @@
+"""Issuing JWT access tokens (RFC 9068) and the token endpoint's response (RFC 6749 §5.1)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .keys import KeyRing
+from .randomness import RandomSource
+
+__all__ = ["ACCESS_TOKEN_TYP", "TokenResponse", "issue_access_token", "shorten"]
+
+#: RFC 9068 §2.1: JWT access tokens carry ``typ: at+jwt`` so they cannot pass for ID tokens.
+ACCESS_TOKEN_TYP = "at+jwt"
+
+
+def shorten(token: str | None, keep: int = 12) -> str | None:
+    """``'eyJhbGciOiJF…Xk2Q'``: enough to tell tokens apart, not enough to use one."""
+    if token is None or len(token) <= 2 * keep:
+        return token
+    return f"{token[:keep]}…{token[-4:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenResponse:
+    """A successful token response (RFC 6749 §5.1).
+
+    ``refresh_token`` is ``None`` when none is issued — always for client credentials
+    (RFC 6749 §4.4.3). The repr shortens tokens; the attributes hold them whole.
+    """
+
+    access_token: str
+    expires_in: int
+    scope: str
+    token_type: str = "Bearer"
+    refresh_token: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON body the token endpoint sends."""
+        body: dict[str, Any] = {
+            "access_token": self.access_token,
+            "token_type": self.token_type,
+            "expires_in": self.expires_in,
+            "scope": self.scope,
+        }
+        if self.refresh_token is not None:
+            body["refresh_token"] = self.refresh_token
+        return body
+
+    def __repr__(self) -> str:
+        return (
+            f"TokenResponse(access_token={shorten(self.access_token)!r}, "
+            f"token_type={self.token_type!r}, expires_in={self.expires_in}, "
+            f"scope={self.scope!r}, refresh_token={shorten(self.refresh_token)!r})"
+        )
+
+
+def issue_access_token(
+    keys: KeyRing,
+    random: RandomSource,
+    *,
+    issuer: str,
+    subject: str,
+    audience: str,
+    client_id: str,
+    scopes: tuple[str, ...],
+    ttl: int,
+    now: float,
+) -> tuple[str, dict[str, Any]]:
+    """Sign a JWT access token with the RFC 9068 §2.2 claims; returns ``(token, claims)``."""
+    iat = math.floor(now)
+    claims = {
+        "iss": issuer,
+        "sub": subject,
+        "aud": audience,
+        "exp": iat + ttl,
+        "iat": iat,
+        "jti": random.token_urlsafe("jti", 16),
+        "client_id": client_id,
+        "scope": " ".join(scopes),
+    }
+    return keys.sign(claims, typ=ACCESS_TOKEN_TYP), claims
