@@ -12,7 +12,7 @@ from .randomness import RandomSource
 __all__ = ["ACCESS_TOKEN_TYP", "TokenResponse", "issue_access_token", "shorten"]
 
 #: RFC 9068 §2.1: JWT access tokens carry ``typ: at+jwt`` so they cannot pass for ID tokens.
-ACCESS_TOKEN_TYP = "at+jwt"
+ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - a media type, not a secret
 
 
 def shorten(token: str | None, keep: int = 12) -> str | None:
@@ -33,7 +33,7 @@ class TokenResponse:
     access_token: str
     expires_in: int
     scope: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - RFC 6750 token type
     refresh_token: str | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -61,6 +61,7 @@ _PARSE_ONLY: dict[str, Any] = {
 }
 _PYJWT = jwt.PyJWT()
 _HEADER_KEY_PARAMS = ("jku", "jwk", "x5u", "x5c")
+_ABSENT: Any = object()
 _DECODED = "three base64url parts; header and payload are JSON objects"
 
 
@@ -254,17 +255,17 @@ class Verifier:
                 f"missing (RFC 9068 §2.2 requires {', '.join(policy.required_claims)})",
                 claim=missing[0])
         for name in ("sub", "jti", "client_id", "iss"):
-            v = claims.get(name)
-            if v is not None and (not isinstance(v, str) or not v):
+            v = claims.get(name, _ABSENT)
+            if v is not _ABSENT and (not isinstance(v, str) or not v):
                 return InvalidClaimError(f"{name} must be a non-empty string, got {v!r}",
                                          claim=name)
-        iss = claims.get("iss")
-        if iss is not None and iss != policy.issuer:
+        iss = claims.get("iss", _ABSENT)
+        if iss is not _ABSENT and iss != policy.issuer:
             return InvalidIssuerError(
                 f"iss is {iss!r}; this API trusts only {policy.issuer!r} (exact match, "
                 "RFC 9068 §4)", claim="iss")
-        aud = claims.get("aud")
-        if aud is not None:
+        aud = claims.get("aud", _ABSENT)
+        if aud is not _ABSENT:
             auds = [aud] if isinstance(aud, str) else aud
             if not isinstance(auds, list) or not all(isinstance(a, str) for a in auds):
                 return InvalidClaimError(
@@ -275,8 +276,8 @@ class Verifier:
                     "another API is not accepted here (RFC 7519 §4.1.3)", claim="aud")
         leeway = policy.leeway
         for name in ("exp", "nbf", "iat"):
-            v = claims.get(name)
-            if v is not None and not _is_number(v):
+            v = claims.get(name, _ABSENT)
+            if v is not _ABSENT and not _is_number(v):
                 return InvalidClaimError(
                     f"{name} must be a NumericDate (seconds since 1970-01-01 UTC), got {v!r}",
                     claim=name)
@@ -299,13 +300,13 @@ class Verifier:
             return NotYetValidError(
                 f"issued in the future, at {format_time(iat)} ({format_duration(iat - now)} from "
                 "now): the issuer's clock or the token is wrong", claim="iat")
-        scope = claims.get("scope")
-        if scope is not None and not isinstance(scope, str):
+        scope = claims.get("scope", _ABSENT)
+        if scope is not _ABSENT and not isinstance(scope, str):
             return InvalidClaimError(
                 f"scope must be one space-separated string (RFC 9068 §2.2.3), got {scope!r}",
                 claim="scope")
         if required:
-            granted = tuple(scope.split()) if scope else ()
+            granted = tuple(scope.split()) if isinstance(scope, str) else ()
             lacking = [s for s in required if s not in granted]
             if lacking:
                 return InsufficientScopeError(
