@@ -99,7 +99,6 @@ class SigningKey:
             self._private,
             algorithm=self.algorithm,
             headers={"kid": self.kid, "typ": typ},
-            sort_headers=False,
         )
 
     def public_jwk(self) -> dict[str, Any] | None:
