@@ -13,10 +13,12 @@ production: seeded servers use published demo keys and everything lives in memor
 'weather:read'
 """
 
+from .authcode import AuthorizationRedirect
 from .authserver import AuthServer
 from .clients import RegisteredClient
 from .clock import Clock, SimClock, SystemClock
 from .errors import (
+    AccessDeniedError,
     AlgorithmNotAllowedError,
     ExpiredTokenError,
     InsufficientScopeError,
@@ -33,22 +35,31 @@ from .errors import (
     MalformedTokenError,
     MissingClaimError,
     NotYetValidError,
+    RefreshTokenReuseError,
+    RevokedTokenError,
     TokenError,
     UnauthorizedClientError,
     UnknownKeyError,
+    UnsupportedGrantTypeError,
+    UnsupportedResponseTypeError,
 )
 from .keys import SigningKey, VerificationKey
+from .pkce import make_verifier, s256_challenge
 from .policy import VerifierPolicy
 from .report import StepStatus, VerificationReport
 from .resource import ResourceServer
+from .store import MemoryStore, Store
 from .tokens import TokenResponse
+from .users import User
 from .verify import VerifiedClaims
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccessDeniedError",
     "AlgorithmNotAllowedError",
     "AuthServer",
+    "AuthorizationRedirect",
     "Clock",
     "ExpiredTokenError",
     "InsufficientScopeError",
@@ -63,20 +74,29 @@ __all__ = [
     "InvalidSignatureError",
     "InvalidTargetError",
     "MalformedTokenError",
+    "MemoryStore",
     "MissingClaimError",
     "NotYetValidError",
+    "RefreshTokenReuseError",
     "RegisteredClient",
     "ResourceServer",
+    "RevokedTokenError",
     "SigningKey",
     "SimClock",
     "StepStatus",
+    "Store",
     "SystemClock",
     "TokenError",
     "TokenResponse",
     "UnauthorizedClientError",
     "UnknownKeyError",
+    "UnsupportedGrantTypeError",
+    "UnsupportedResponseTypeError",
+    "User",
     "VerificationKey",
     "VerificationReport",
     "VerifiedClaims",
     "VerifierPolicy",
+    "make_verifier",
+    "s256_challenge",
 ]

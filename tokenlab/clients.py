@@ -129,6 +129,9 @@ class ClientRegistry:
     def get(self, client_id: str) -> _ClientRecord | None:
         return self._clients.get(client_id)
 
+    def all(self) -> list[_ClientRecord]:
+        return list(self._clients.values())
+
     def authenticate(self, client_id: str, client_secret: str | None) -> _ClientRecord:
         """The client, if ``client_secret`` is its secret; ``InvalidClientError`` otherwise.
 

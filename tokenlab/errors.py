@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .report import VerificationReport
 
 __all__ = [
+    "AccessDeniedError",
     "AlgorithmNotAllowedError",
     "ExpiredTokenError",
     "InsufficientScopeError",
@@ -34,9 +35,13 @@ __all__ = [
     "MalformedTokenError",
     "MissingClaimError",
     "NotYetValidError",
+    "RefreshTokenReuseError",
+    "RevokedTokenError",
     "TokenError",
     "UnauthorizedClientError",
     "UnknownKeyError",
+    "UnsupportedGrantTypeError",
+    "UnsupportedResponseTypeError",
 ]
 
 
@@ -172,6 +177,17 @@ class InsufficientScopeError(TokenError):
         self.granted = granted
 
 
+class RevokedTokenError(TokenError):
+    """The token was revoked (RFC 7009) — by logout, a password change or reuse detection.
+
+    At an API this is ``invalid_token`` (401); ``.jti`` names the revoked token.
+    """
+
+    def __init__(self, description: str, *, jti: str | None = None, **kw: Any) -> None:
+        super().__init__(description, **kw)
+        self.jti = jti
+
+
 # --- The token endpoint: RFC 6749 §5.2 and RFC 8707 ---------------------------------------------
 
 
@@ -193,6 +209,40 @@ class InvalidGrantError(TokenError):
     """The grant (code, refresh token, password) is invalid, expired, revoked or not this client's."""
 
     error = "invalid_grant"
+    status = 400
+
+
+class RefreshTokenReuseError(InvalidGrantError):
+    """A refresh token that was already exchanged came back (RFC 9700 §4.14.2).
+
+    Either the legitimate app or a thief holds a copy; the server cannot tell which, so it
+    revokes the whole family: every refresh token and every live access token descended from
+    the same grant. ``.family_id`` names it.
+    """
+
+    def __init__(self, description: str, *, family_id: str, **kw: Any) -> None:
+        super().__init__(description, **kw)
+        self.family_id = family_id
+
+
+class AccessDeniedError(TokenError):
+    """The user did not authenticate or did not consent (RFC 6749 §4.1.2.1)."""
+
+    error = "access_denied"
+    status = 400
+
+
+class UnsupportedGrantTypeError(TokenError):
+    """The token endpoint does not know this ``grant_type`` (RFC 6749 §5.2)."""
+
+    error = "unsupported_grant_type"
+    status = 400
+
+
+class UnsupportedResponseTypeError(TokenError):
+    """The authorization endpoint supports only ``response_type=code`` (RFC 6749 §4.1.2.1)."""
+
+    error = "unsupported_response_type"
     status = 400
 
 

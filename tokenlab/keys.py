@@ -56,6 +56,11 @@ class VerificationKey:
         self._prepared = alg.prepare_key(key)
         self.verifier = alg
 
+    @property
+    def key(self) -> Any:
+        """The public key object (or HS256 secret) as PyJWT takes it."""
+        return self._prepared
+
     def verify(self, signing_input: bytes, signature: bytes) -> bool:
         """True when ``signature`` is this key's signature over ``signing_input`` (PyJWT checks)."""
         return bool(self.verifier.verify(signing_input, self._prepared, signature))

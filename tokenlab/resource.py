@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -10,21 +11,30 @@ from .errors import TokenError
 from .keys import VerificationKey
 from .policy import VerifierPolicy
 from .report import VerificationReport
-from .verify import KeyLookup, VerifiedClaims, Verifier
+from .store import DENYLIST
+from .verify import KeyLookup, RevocationCheck, VerifiedClaims, Verifier
 
 if TYPE_CHECKING:
     from .authserver import AuthServer
 
-__all__ = ["ResourceServer"]
+__all__ = ["REVOCATION_MODES", "ResourceServer"]
+
+#: How an API learns about revoked tokens.
+#: ``none``: it doesn't — a JWT is valid until ``exp`` whatever happens (pure statelessness);
+#: ``denylist``: it reads the authorization server's list of revoked ``jti``s (shared state);
+#: ``introspect``: it asks the authorization server about each token (RFC 7662), optionally
+#: caching the answer for ``introspection_cache_ttl`` seconds — a revocation then takes up to
+#: that long to reach the API.
+REVOCATION_MODES = ("none", "denylist", "introspect")
 
 
 class ResourceServer:
     """An API that accepts JWT access tokens for ``audience``.
 
-    Give it ``auth=`` (an in-process :class:`AuthServer`: its issuer, keys and clock are
-    trusted), or ``issuer=`` and ``jwks=`` (a JWK Set, as fetched from the issuer's
-    ``jwks_uri``). ``leeway`` tolerates clock skew, 0 s by default; ``policy`` replaces the
-    whole hardened default.
+    Give it ``auth=`` (an in-process :class:`AuthServer`: its issuer, keys, clock and revocations
+    are trusted), or ``issuer=`` and ``jwks=`` (a JWK Set, as fetched from the issuer's
+    ``jwks_uri``; such an API cannot learn of revocations). ``leeway`` tolerates clock skew, 0 s
+    by default; ``policy`` replaces the whole hardened default.
     """
 
     def __init__(
@@ -37,16 +47,29 @@ class ResourceServer:
         clock: Clock | None = None,
         leeway: float = 0,
         policy: VerifierPolicy | None = None,
+        revocation: str | None = None,
+        introspection_cache_ttl: float = 0,
     ) -> None:
         lookup: KeyLookup
+        if revocation is None:
+            revocation = "denylist" if auth is not None else "none"
+        if revocation not in REVOCATION_MODES:
+            raise ValueError(f"revocation must be one of {', '.join(REVOCATION_MODES)}, "
+                             f"got {revocation!r}")
+        if isinstance(introspection_cache_ttl, bool) or not isinstance(
+                introspection_cache_ttl, int | float) or not introspection_cache_ttl >= 0:
+            raise ValueError("introspection_cache_ttl must be a number of seconds >= 0")
         if auth is not None:
             if issuer is not None and issuer != auth.issuer:
                 raise ValueError(f"issuer {issuer!r} differs from auth.issuer {auth.issuer!r}")
             issuer = auth.issuer
             lookup = auth.keys.find
             clock = clock if clock is not None else auth.clock
-            auth.register_resource(audience)
         elif issuer is not None and jwks is not None:
+            if revocation != "none":
+                raise ValueError(
+                    f"revocation={revocation!r} needs auth=...: an API that only has the JWKS "
+                    "cannot learn which tokens were revoked")
             keys = _trusted_keys(jwks)
             lookup = lambda kid, now: keys.get(kid)  # noqa: E731
         else:
@@ -55,13 +78,32 @@ class ResourceServer:
                 "to know whose tokens to trust"
             )
         self.audience = audience
+        self.auth = auth
+        self.revocation = revocation
+        self.introspection_cache_ttl = introspection_cache_ttl
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.policy = policy if policy is not None else VerifierPolicy(
             issuer=issuer, audience=audience, leeway=leeway
         )
         if self.policy.audience != audience or self.policy.issuer != issuer:
             raise ValueError("policy.audience and policy.issuer must match this server's")
-        self._verifier = Verifier(self.policy, lookup)
+        self._introspection_cache: dict[str, tuple[bool, float]] = {}
+        self.introspection_calls = 0
+        self._credentials: tuple[str, str] | None = None
+        check: RevocationCheck | None = None
+        if auth is not None:
+            auth.register_resource(audience, leeway=self.policy.leeway)
+            if revocation == "denylist":
+                store = auth.store
+                check = lambda token, claims: (  # noqa: E731
+                    "it is on the authorization server's denylist"
+                    if store.contains(DENYLIST, claims.get("jti")) else None)
+            elif revocation == "introspect":
+                reg = auth.register_client(f"api {audience}", scopes=[])
+                assert reg.client_secret is not None
+                self._credentials = (reg.client_id, reg.client_secret)
+                check = self._ask_authorization_server
+        self._verifier = Verifier(self.policy, lookup, check)
 
     def verify(self, token: str | bytes, scope: str | Iterable[str] | None = None) -> VerifiedClaims:
         """The token's claims, or a :class:`TokenError` subclass saying which step failed.
@@ -81,10 +123,29 @@ class ResourceServer:
             assert exc.report is not None
             return exc.report
 
+    def _ask_authorization_server(self, token: str, claims: dict[str, Any]) -> str | None:
+        """Introspection mode: is the token still active? Cached for ``introspection_cache_ttl``."""
+        assert self.auth is not None and self._credentials is not None
+        key = hashlib.sha256(token.encode()).hexdigest()
+        now = self.clock.time()
+        cached = self._introspection_cache.get(key)
+        if cached is not None and now < cached[1]:
+            active = cached[0]
+        else:
+            self.introspection_calls += 1
+            active = bool(self.auth.introspect(token, *self._credentials).get("active"))
+            if self.introspection_cache_ttl:
+                self._introspection_cache = {k: v for k, v in self._introspection_cache.items()
+                                             if now < v[1]}
+                self._introspection_cache[key] = (active, now + self.introspection_cache_ttl)
+        if active:
+            return None
+        return "the authorization server says it is no longer active (introspection)"
+
     def __repr__(self) -> str:
         return (
             f"ResourceServer(audience={self.audience!r}, issuer={self.policy.issuer!r}, "
-            f"leeway={self.policy.leeway})"
+            f"leeway={self.policy.leeway}, revocation={self.revocation!r})"
         )
 
 

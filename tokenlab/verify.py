@@ -34,6 +34,7 @@ from .errors import (
     MalformedTokenError,
     MissingClaimError,
     NotYetValidError,
+    RevokedTokenError,
     TokenError,
     UnknownKeyError,
 )
@@ -41,10 +42,12 @@ from .keys import VerificationKey
 from .policy import VerifierPolicy
 from .report import StepStatus, VerificationReport
 
-__all__ = ["KeyLookup", "VerifiedClaims", "Verifier", "parse_scope"]
+__all__ = ["KeyLookup", "RevocationCheck", "VerifiedClaims", "Verifier", "parse_scope"]
 
 #: ``(kid, now) -> trusted key or None``
 KeyLookup = Callable[[str, float], VerificationKey | None]
+#: ``(token, claims) -> why the token is revoked, or None`` (a denylist or introspection answer)
+RevocationCheck = Callable[[str, dict[str, Any]], str | None]
 
 _PASSED, _FAILED = StepStatus.PASSED, StepStatus.FAILED
 # Step 1 only parses: every PyJWT claim check is off (times are checked against our clock).
@@ -126,9 +129,11 @@ class VerifiedClaims(dict[str, Any]):
 class Verifier:
     """Checks access tokens against a :class:`VerifierPolicy` and a key lookup."""
 
-    def __init__(self, policy: VerifierPolicy, keys: KeyLookup) -> None:
+    def __init__(self, policy: VerifierPolicy, keys: KeyLookup,
+                 revocation: RevocationCheck | None = None) -> None:
         self.policy = policy
         self._keys = keys
+        self._revocation = revocation
 
     # The hot path: kept flat, with the report built only when something fails.
     def verify(
@@ -233,6 +238,12 @@ class Verifier:
 
         # -- step 3: claims and policy ---------------------------------------------------------
         err = self._check_claims(header, claims, now, required)
+        if err is None and self._revocation is not None:
+            reason = self._revocation(text, claims)
+            if reason is not None:
+                jti = claims.get("jti")
+                err = RevokedTokenError(f"token {jti!r} was revoked: {reason}",
+                                        jti=jti if isinstance(jti, str) else None)
         if err is not None:
             self._fail(err, [ok1, ok2], header, claims)
         return VerifiedClaims(claims, header, (now, key.kid, required))

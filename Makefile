@@ -1,0 +1,80 @@
+# tokenlab: set up, open and test the course.
+# Needs only GNU make and Python >= 3.11 with its venv module (Linux or macOS).
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+
+# Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --port=8899".
+LAB_ARGS ?=
+
+# The install stamps are named after the content of the dependency files: a second run installs
+# nothing, and editing pyproject.toml or binder/requirements.txt reinstalls. Both installs take
+# binder/requirements.txt as constraints, so a local venv runs exactly Binder's pinned versions.
+DEPS := pyproject.toml binder/requirements.txt
+DEPS_HASH := $(shell cat $(DEPS) | { sha256sum 2>/dev/null || shasum -a 256 2>/dev/null || cksum; } | cut -c1-16)
+VENV_STAMP := $(VENV)/.stamp-venv
+LAB_STAMP := $(VENV)/.stamp-lab-$(DEPS_HASH)
+TEST_STAMP := $(VENV)/.stamp-test-$(DEPS_HASH)
+
+# The command a "wrong Python" message suggests re-running.
+GOAL := make $(firstword $(filter lab test bench,$(MAKECMDGOALS)) lab)
+# The course works offline: no news feed, no update check.
+OFFLINE_FLAGS := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+# Jupyter refuses to run as root unless told to (containers, CI).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+# Optional output sanitizer for nbval, used once the file exists.
+NBVAL_SANITIZE := $(if $(wildcard tests/nbval_sanitize.cfg),--nbval-sanitize-with tests/nbval_sanitize.cfg)
+
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+.PHONY: help lab test bench notebooks clean
+
+help:
+	@echo "make lab     set up .venv (first run only) and open the course in JupyterLab"
+	@echo "make test    set up .venv, then ruff, the unit tests and every notebook (nbval, strict)"
+	@echo "make bench   set up .venv, then run the benchmarks (benchmarks/run.py)"
+	@echo "make notebooks  re-run every notebook and store its outputs (after changing tokenlab)"
+	@echo "make clean   remove .venv, caches and generated artifacts"
+	@echo "Options: PYTHON=python3.12 (interpreter for the venv), LAB_ARGS=\"--no-browser --port=8899\""
+
+lab: $(LAB_STAMP)
+	cd notebooks && exec ../$(VENV)/bin/jupyter lab 00-start-here.ipynb $(ROOT_FLAG) $(OFFLINE_FLAGS) $(LAB_ARGS)
+
+test: $(TEST_STAMP)
+	$(VPY) -m ruff check .
+	$(VPY) -m pytest
+	$(VPY) -m pytest --nbval --nbval-current-env notebooks/ $(NBVAL_SANITIZE)
+
+bench: $(TEST_STAMP)
+	$(VPY) benchmarks/run.py
+
+# Re-run every notebook and store its outputs (what strict nbval compares against).
+notebooks: $(TEST_STAMP)
+	$(VPY) tools/execute_notebooks.py
+
+# The guard runs before anything is created, and prints one line saying what to do.
+$(VENV_STAMP):
+	@command -v $(firstword $(PYTHON)) >/dev/null 2>&1 || { \
+	  echo "tokenlab needs Python >= 3.11, but '$(PYTHON)' was not found; install Python 3.11 or newer, or run \`$(GOAL) PYTHON=/path/to/python3.11\`" >&2; \
+	  exit 1; }
+	@$(PYTHON) tools/check_python.py "$(GOAL)"
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --upgrade pip
+	touch $@
+
+$(LAB_STAMP): $(VENV_STAMP)
+	rm -f $(VENV)/.stamp-lab-*
+	$(VPY) -m pip install -e '.[lab]' -c binder/requirements.txt
+	touch $@
+
+# [lab,test] includes [lab], so this stamp also marks the lab install as done.
+$(TEST_STAMP): $(VENV_STAMP)
+	rm -f $(VENV)/.stamp-lab-* $(VENV)/.stamp-test-*
+	$(VPY) -m pip install -e '.[lab,test]' -c binder/requirements.txt
+	touch $@ $(LAB_STAMP)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis .benchmarks artifacts
+	find . -path ./.git -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -prune -exec rm -rf {} +

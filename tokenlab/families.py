@@ -1,0 +1,97 @@
+"""Refresh-token families: rotation on every use and reuse detection (RFC 9700 §4.14).
+
+A *family* is everything descended from one grant (a login, a code exchange): a chain of refresh
+tokens, each spent when exchanged for the next, and the access tokens issued along the way. All
+share the family's absolute expiry (``refresh_ttl`` from the grant): rotation never extends a
+login. A spent refresh token presented again means a copy exists — the legitimate app or a thief,
+the server cannot tell — so the whole family is revoked: its refresh tokens and, through the
+denylist, its live access tokens.
+
+Refresh tokens are opaque random strings; only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from .store import DENYLIST, MemoryStore
+
+__all__ = ["FAMILY", "REFRESH", "Family", "RefreshRecord", "TokenFamilies", "token_hash"]
+
+FAMILY = "refresh_family"
+REFRESH = "refresh_token"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(slots=True)
+class Family:
+    family_id: str
+    client_id: str
+    subject: str
+    scopes: tuple[str, ...]
+    audience: str
+    created_at: float
+    expires_at: float
+    revoked: bool = False
+    revoked_reason: str = ""
+    access_tokens: dict[str, float] = field(default_factory=dict)  # jti -> exp
+
+
+@dataclass(slots=True)
+class RefreshRecord:
+    token_id: str
+    family_id: str
+    client_id: str
+    issued_at: float
+    spent: bool = False
+
+
+class TokenFamilies:
+    """Families and refresh tokens kept in a :class:`~tokenlab.store.MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.denylist_leeway: float = 0
+
+    def create(self, family: Family) -> None:
+        self.store.put(FAMILY, family.family_id, family, until=family.expires_at)
+
+    def get(self, family_id: str) -> Family | None:
+        family = self.store.get(FAMILY, family_id)
+        return family if isinstance(family, Family) else None
+
+    def add_refresh_token(self, family: Family, token: str, record: RefreshRecord) -> None:
+        self.store.put(REFRESH, token_hash(token), record, until=family.expires_at)
+
+    def find_refresh_token(self, token: str) -> RefreshRecord | None:
+        record = self.store.get(REFRESH, token_hash(token))
+        return record if isinstance(record, RefreshRecord) else None
+
+    def add_access_token(self, family: Family, jti: str, exp: float) -> None:
+        family.access_tokens[jti] = exp
+
+    def revoke(self, family: Family, reason: str, now: float) -> int:
+        """Revoke the family; its live access tokens go on the denylist. Returns how many."""
+        family.revoked = True
+        family.revoked_reason = reason
+        live = 0
+        for jti, exp in family.access_tokens.items():
+            if exp + self.denylist_leeway > now:
+                self.deny(jti, exp)
+                live += 1
+        return live
+
+    def deny(self, jti: str, exp: float) -> None:
+        """Put an access token's ``jti`` on the denylist until it expires anyway."""
+        self.store.put(DENYLIST, jti, True, until=exp + self.denylist_leeway)
+
+    def is_denied(self, jti: str) -> bool:
+        return self.store.contains(DENYLIST, jti)
+
+    def of_subject(self, subject: str) -> list[Family]:
+        return [f for k in self.store.keys(FAMILY)
+                if (f := self.get(k)) is not None and f.subject == subject]
