@@ -13,7 +13,6 @@ therefore worthless for anything real. Seeded keys say "demo-only" in their repr
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from importlib import resources
 from typing import Any
 
 import jwt
@@ -145,6 +144,8 @@ def generate_key(algorithm: str, random: RandomSource, *, created_at: float) -> 
             private = ec.generate_private_key(ec.SECP256R1())
     elif algorithm == "RS256":
         if seeded:
+            from importlib import resources  # only seeded RSA needs it: keep imports light
+
             name = _DEMO_RSA_KEYS[random.integer("rsa-demo-key", 4) % len(_DEMO_RSA_KEYS)]
             pem = resources.files("tokenlab").joinpath("demo_keys", name).read_bytes()
             private = serialization.load_pem_private_key(pem, password=None)
