@@ -126,3 +126,12 @@ def test_rotation_can_change_algorithm() -> None:
     assert auth.keys.current.algorithm == "ES256"
     with pytest.raises(ValueError, match="unsupported algorithm"):
         auth.rotate_keys("PS256")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, "x"])
+def test_seeded_rsa_rotation_changes_the_key(seed: object) -> None:
+    auth = AuthServer(ISSUER, clock=SimClock(), seed=seed, algorithm="RS256")  # type: ignore[arg-type]
+    moduli = [auth.keys.current.public_jwk()["n"]]  # type: ignore[index]
+    for _ in range(2):
+        moduli.append(auth.rotate_keys().public_jwk()["n"])  # type: ignore[index]
+    assert len(set(moduli)) == 3

@@ -15,6 +15,7 @@ production: seeded servers use published demo keys and everything lives in memor
 
 from .authcode import AuthorizationRedirect
 from .authserver import AuthServer
+from .client import Client, TokenStorage
 from .clients import RegisteredClient
 from .clock import Clock, SimClock, SystemClock
 from .errors import (
@@ -52,6 +53,7 @@ from .store import MemoryStore, Store
 from .tokens import TokenResponse
 from .users import User
 from .verify import VerifiedClaims
+from .wire import Event, Request, Response, Wire
 
 __version__ = "0.1.0"
 
@@ -60,7 +62,9 @@ __all__ = [
     "AlgorithmNotAllowedError",
     "AuthServer",
     "AuthorizationRedirect",
+    "Client",
     "Clock",
+    "Event",
     "ExpiredTokenError",
     "InsufficientScopeError",
     "InvalidAudienceError",
@@ -79,7 +83,9 @@ __all__ = [
     "NotYetValidError",
     "RefreshTokenReuseError",
     "RegisteredClient",
+    "Request",
     "ResourceServer",
+    "Response",
     "RevokedTokenError",
     "SigningKey",
     "SimClock",
@@ -88,6 +94,7 @@ __all__ = [
     "SystemClock",
     "TokenError",
     "TokenResponse",
+    "TokenStorage",
     "UnauthorizedClientError",
     "UnknownKeyError",
     "UnsupportedGrantTypeError",
@@ -97,6 +104,7 @@ __all__ = [
     "VerificationReport",
     "VerifiedClaims",
     "VerifierPolicy",
+    "Wire",
     "make_verifier",
     "s256_challenge",
 ]

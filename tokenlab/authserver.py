@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from .authcode import AuthorizationCodeMixin
 from .clients import ClientRegistry, RegisteredClient, _ClientRecord, validate_scope_tokens
 from .clock import Clock, SystemClock, format_duration, format_time
+from .endpoints import handle as _handle_http
 from .errors import (
     ExpiredTokenError,
     InvalidGrantError,
@@ -34,6 +35,7 @@ from .revocation import RevocationMixin
 from .store import MemoryStore
 from .tokens import TokenResponse, issue_access_token
 from .users import COURSE_COST, DEFAULT_COST, User, UserRegistry
+from .wire import Request, Response, Wire
 
 __all__ = ["AuthServer"]
 
@@ -42,7 +44,10 @@ def _check_issuer(issuer: object) -> str:
     """RFC 8414 §2: the issuer is an https URL with no query or fragment (http for localhost)."""
     if not isinstance(issuer, str):
         raise TypeError(f"issuer must be a URL string, not {type(issuer).__name__}")
-    parts = urlsplit(issuer)
+    try:
+        parts = urlsplit(issuer)
+    except ValueError as exc:  # e.g. an unbalanced '[' in the host
+        raise ValueError(f"issuer {issuer!r} is not a valid URL ({exc})") from None
     local = parts.hostname in ("localhost", "127.0.0.1", "::1")
     if parts.scheme != "https" and not (parts.scheme == "http" and local):
         raise ValueError(
@@ -56,7 +61,10 @@ def _check_issuer(issuer: object) -> str:
 
 def _check_resource(resource: str) -> str:
     """RFC 8707 §2: an absolute URI without a fragment."""
-    parts = urlsplit(resource)
+    try:
+        parts = urlsplit(resource)
+    except ValueError as exc:
+        raise InvalidTargetError(f"resource {resource!r} is not a valid URI ({exc})") from None
     if not parts.scheme or not parts.netloc or parts.fragment or "#" in resource:
         raise InvalidTargetError(
             f"resource {resource!r} must be an absolute URI without a fragment, e.g. "
@@ -68,7 +76,11 @@ def _check_resource(resource: str) -> str:
 def _check_ttl(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
-    if not math.isfinite(value) or value < 1 or value != int(value):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:
+        finite = False
+    if not finite or value < 1 or value != int(value):
         raise ValueError(f"{name} must be a whole number of seconds >= 1, got {value}")
     return int(value)
 
@@ -105,6 +117,8 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
         self.access_ttl = _check_ttl("access_ttl", access_ttl)
         self.refresh_ttl = _check_ttl("refresh_ttl", refresh_ttl)
         self.code_ttl = _check_ttl("code_ttl", code_ttl)
+        if clock is not None and not isinstance(clock, Clock):
+            raise TypeError(f"clock must be a Clock such as SimClock(), not {type(clock).__name__}")
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.random = RandomSource(seed)
         self.keys = KeyRing(algorithm, self.random, self.clock)
@@ -115,6 +129,13 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
         self.families = TokenFamilies(self.store)
         self._resources: list[str] = []
         self._lock = threading.RLock()
+        #: Every HTTP exchange with this server (and, by default, its APIs) is recorded here.
+        self.wire = Wire(self.clock)
+
+    def handle(self, request: Request, sender: str = "client") -> Response:
+        """Serve one HTTP request at the endpoints of :meth:`metadata` and record it on
+        :attr:`wire` (see :mod:`tokenlab.endpoints`). Malformed input is a 400, never an error."""
+        return _handle_http(self, request, sender)
 
     # -- registration -----------------------------------------------------------------------------
 
@@ -164,6 +185,8 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
             _check_resource(audience)
         except InvalidTargetError as exc:
             raise ValueError(exc.description) from None
+        if isinstance(leeway, bool) or not isinstance(leeway, int | float):
+            raise TypeError(f"leeway must be a number of seconds, not {type(leeway).__name__}")
         if audience not in self._resources:
             self._resources.append(audience)
         self.families.denylist_leeway = max(self.families.denylist_leeway, leeway)
@@ -328,7 +351,11 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
             if not requested:
                 raise InvalidScopeError("scope is empty: name at least one, or leave it out")
         else:
-            requested = list(scope)
+            try:
+                requested = list(scope)
+            except TypeError:
+                raise TypeError("scope must be a string like 'weather:read' or a list of them, "
+                                f"not {type(scope).__name__}") from None
             if not all(isinstance(s, str) for s in requested):
                 raise TypeError("scope must be a string like 'weather:read' or a list of them")
             if not requested:

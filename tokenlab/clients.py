@@ -41,7 +41,7 @@ def validate_scope_tokens(scopes: Iterable[str], *, what: str = "scope") -> tupl
 
 
 def _hash_secret(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode("utf-8")).digest()
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,10 @@ class _ClientRecord:
 def _check_redirect_uri(uri: object) -> str:
     if not isinstance(uri, str):
         raise TypeError(f"a redirect URI is a string, not {type(uri).__name__}")
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError as exc:
+        raise ValueError(f"redirect URI {uri!r} is not a valid URI ({exc})") from None
     if not parts.scheme or not parts.netloc or parts.fragment or "#" in uri:
         raise ValueError(
             f"redirect URI {uri!r} must be absolute and carry no fragment (RFC 6749 §3.1.2)"
@@ -107,11 +110,21 @@ class ClientRegistry:
             raise ValueError("a client needs a non-empty name, e.g. 'weather-app'")
         if isinstance(scopes, str):
             scopes = scopes.split()
-        scope_list = list(scopes)
+        try:
+            scope_list = list(scopes)
+        except TypeError:
+            raise TypeError(f"scopes must be a list of strings, not {type(scopes).__name__}") from None
         if not all(isinstance(s, str) for s in scope_list):
             raise TypeError("scopes must be strings, e.g. ['weather:read', 'weather:write']")
         allowed = validate_scope_tokens(scope_list, what="registered scope")
-        uris = tuple(_check_redirect_uri(u) for u in redirect_uris)
+        if isinstance(redirect_uris, str):
+            raise TypeError(f"redirect_uris is a list of URIs: write [{redirect_uris!r}]")
+        try:
+            uri_list = list(redirect_uris)
+        except TypeError:
+            raise TypeError(
+                f"redirect_uris must be a list of URIs, not {type(redirect_uris).__name__}") from None
+        uris = tuple(_check_redirect_uri(u) for u in uri_list)
         if not isinstance(public, bool):
             raise TypeError("public must be True or False")
         # Validation is over: only now draw randomness, so bad input changes no state.

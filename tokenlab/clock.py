@@ -62,7 +62,7 @@ class SimClock:
                 )
             self._t = start.timestamp()
         elif isinstance(start, int | float) and not isinstance(start, bool):
-            self._t = float(start)
+            self._t = _calendar_time(start, f"start {start!r}")
         else:
             raise TypeError(
                 f"start must be a datetime or POSIX seconds, not {type(start).__name__}"
@@ -80,17 +80,35 @@ class SimClock:
         """Move the clock forward by ``seconds``; moving it backwards raises ``ValueError``."""
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
             raise TypeError(f"seconds must be a number, not {type(seconds).__name__}")
-        if not math.isfinite(seconds):
+        if not _is_finite(seconds):
             raise ValueError(f"seconds must be a finite number, not {seconds}")
         if seconds < 0:
             raise ValueError(
                 f"a SimClock never runs backwards: advance({seconds}) would move it "
                 f"{-seconds:g} s into the past"
             )
-        self._t += seconds
+        self._t = _calendar_time(self._t + seconds, f"advance({seconds!r})")
 
     def __repr__(self) -> str:
         return f"SimClock({format_time(self._t)})"
+
+
+def _is_finite(x: float) -> bool:
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+_MIN_T = datetime(1, 1, 1, tzinfo=UTC).timestamp()
+_MAX_T = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+
+
+def _calendar_time(t: float, what: str) -> float:
+    """``t`` as a float if it is a time ``datetime`` can show (years 1-9999); else ValueError."""
+    if not _is_finite(t) or not _MIN_T <= t <= _MAX_T:
+        raise ValueError(f"{what}: a SimClock stays within the years 1-9999 of the calendar")
+    return float(t)
 
 
 def format_time(t: float) -> str:

@@ -73,6 +73,9 @@ class TokenFamilies:
 
     def add_access_token(self, family: Family, jti: str, exp: float) -> None:
         family.access_tokens[jti] = exp
+        # An access token issued near the family's end outlives it: keep the family until that
+        # token is over (+ leeway), or a purge forgets it and a password change misses the token.
+        self.store.put(FAMILY, family.family_id, family, until=exp + self.denylist_leeway)
 
     def revoke(self, family: Family, reason: str, now: float) -> int:
         """Revoke the family; its live access tokens go on the denylist. Returns how many."""

@@ -67,6 +67,8 @@ class VerificationKey:
     @classmethod
     def from_jwk(cls, jwk: Mapping[str, Any]) -> VerificationKey:
         """A trusted key from one JWK of a JWKS (RFC 7517); it must name its ``kid`` and ``alg``."""
+        if not isinstance(jwk, Mapping):
+            raise ValueError(f"each JWK in a JWK Set is a JSON object, not {type(jwk).__name__}")
         kid, alg = jwk.get("kid"), jwk.get("alg")
         if not isinstance(kid, str) or not kid:
             raise ValueError("a trusted JWK needs a 'kid' so tokens can name it")
@@ -75,7 +77,11 @@ class VerificationKey:
                 f"a trusted JWK needs an 'alg' among {', '.join(SUPPORTED_ALGORITHMS)} "
                 f"(RFC 8725 §3.1: bind each key to one algorithm); got {alg!r}"
             )
-        return cls(kid, alg, jwt.PyJWK(dict(jwk), algorithm=alg).key)
+        try:
+            key = jwt.PyJWK(dict(jwk), algorithm=alg).key
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+            raise ValueError(f"JWK {kid!r} is not a usable {alg} public key ({exc})") from None
+        return cls(kid, alg, key)
 
     def __repr__(self) -> str:
         kind = "shared secret" if self.symmetric else "public key"
@@ -146,7 +152,9 @@ def generate_key(algorithm: str, random: RandomSource, *, created_at: float) -> 
         if seeded:
             from importlib import resources  # only seeded RSA needs it: keep imports light
 
-            name = _DEMO_RSA_KEYS[random.integer("rsa-demo-key", 4) % len(_DEMO_RSA_KEYS)]
+            # Successive rotations cycle through every demo key before one comes back.
+            index = random.fixed_integer("rsa-demo-offset") + random.next_index("rsa-demo-key")
+            name = _DEMO_RSA_KEYS[index % len(_DEMO_RSA_KEYS)]
             pem = resources.files("tokenlab").joinpath("demo_keys", name).read_bytes()
             private = serialization.load_pem_private_key(pem, password=None)
             assert isinstance(private, rsa.RSAPrivateKey)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import threading
 from collections import Counter
 
 __all__ = ["RandomSource"]
@@ -25,6 +26,7 @@ class RandomSource:
             raise TypeError(f"seed must be an int, a str or None, not {type(seed).__name__}")
         self._seed = seed
         self._counters: Counter[str] = Counter()
+        self._lock = threading.Lock()  # two threads never draw the same seeded value
 
     @property
     def seed(self) -> int | str | None:
@@ -39,10 +41,24 @@ class RandomSource:
         """``n`` random bytes for ``purpose`` (e.g. ``"jti"``, ``"client_secret"``)."""
         if self._seed is None:
             return secrets.token_bytes(n)
-        i = self._counters[purpose]
-        self._counters[purpose] = i + 1
+        return self._derive(purpose, self.next_index(purpose), n)
+
+    def next_index(self, purpose: str) -> int:
+        """How many draws ``purpose`` had so far (then one more): 0, 1, 2, ..."""
+        with self._lock:
+            i = self._counters[purpose]
+            self._counters[purpose] = i + 1
+        return i
+
+    def _derive(self, purpose: str, i: int, n: int) -> bytes:
         label = f"tokenlab/v1\x00{type(self._seed).__name__}:{self._seed}\x00{purpose}\x00{i}"
         return hashlib.shake_256(label.encode()).digest(n)
+
+    def fixed_integer(self, purpose: str) -> int:
+        """A seeded integer that is the same on every call (no counter); random when unseeded."""
+        if self._seed is None:
+            return int.from_bytes(secrets.token_bytes(8), "big")
+        return int.from_bytes(self._derive(purpose, 0, 8), "big")
 
     def token_urlsafe(self, purpose: str, nbytes: int = 32) -> str:
         """Like :func:`secrets.token_urlsafe`: base64url text without padding."""

@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .api import Handler, Routes, default_routes
+from .api import handle as _handle_http
 from .clock import Clock, SystemClock
 from .errors import TokenError
 from .keys import VerificationKey
@@ -13,6 +15,7 @@ from .policy import VerifierPolicy
 from .report import VerificationReport
 from .store import DENYLIST
 from .verify import KeyLookup, RevocationCheck, VerifiedClaims, Verifier
+from .wire import Request, Response, Wire, basic_authorization
 
 if TYPE_CHECKING:
     from .authserver import AuthServer
@@ -34,7 +37,8 @@ class ResourceServer:
     Give it ``auth=`` (an in-process :class:`AuthServer`: its issuer, keys, clock and revocations
     are trusted), or ``issuer=`` and ``jwks=`` (a JWK Set, as fetched from the issuer's
     ``jwks_uri``; such an API cannot learn of revocations). ``leeway`` tolerates clock skew, 0 s
-    by default; ``policy`` replaces the whole hardened default.
+    by default; ``policy`` replaces the whole hardened default. ``wire`` is where :meth:`handle`
+    records requests: ``auth.wire`` unless given (a new one for a JWKS-only API).
     """
 
     def __init__(
@@ -49,8 +53,15 @@ class ResourceServer:
         policy: VerifierPolicy | None = None,
         revocation: str | None = None,
         introspection_cache_ttl: float = 0,
+        wire: Wire | None = None,
     ) -> None:
         lookup: KeyLookup
+        from .authserver import AuthServer  # a runtime import: authserver imports this module
+
+        if auth is not None and not isinstance(auth, AuthServer):
+            raise TypeError(f"auth must be an AuthServer, not {type(auth).__name__}")
+        if clock is not None and not isinstance(clock, Clock):
+            raise TypeError(f"clock must be a Clock such as SimClock(), not {type(clock).__name__}")
         if revocation is None:
             revocation = "denylist" if auth is not None else "none"
         if revocation not in REVOCATION_MODES:
@@ -104,6 +115,22 @@ class ResourceServer:
                 self._credentials = (reg.client_id, reg.client_secret)
                 check = self._ask_authorization_server
         self._verifier = Verifier(self.policy, lookup, check)
+        #: Shared with ``auth`` by default, so one trace shows the whole conversation.
+        self.wire: Wire = wire if wire is not None else (
+            auth.wire if auth is not None else Wire(self.clock))
+        #: The HTTP endpoints :meth:`handle` serves; the demo ones to start with.
+        self.routes: Routes = default_routes()
+
+    def handle(self, request: Request, sender: str = "client") -> Response:
+        """Serve one HTTP request as RFC 6750 says (see :mod:`tokenlab.api`) and record it on
+        :attr:`wire`. Malformed input is a 400, never an error."""
+        return _handle_http(self, request, sender)
+
+    def route(self, method: str, path: str, scope: str | Iterable[str] | None,
+              handler: Handler) -> None:
+        """Serve ``method path`` with ``handler(request, claims)`` to tokens granting ``scope``
+        (``None``: any valid token)."""
+        self.routes.add(method, path, scope, handler)
 
     def verify(self, token: str | bytes, scope: str | Iterable[str] | None = None) -> VerifiedClaims:
         """The token's claims, or a :class:`TokenError` subclass saying which step failed.
@@ -133,7 +160,7 @@ class ResourceServer:
             active = cached[0]
         else:
             self.introspection_calls += 1
-            active = bool(self.auth.introspect(token, *self._credentials).get("active"))
+            active = self._introspect_over_the_wire(token)
             if self.introspection_cache_ttl:
                 self._introspection_cache = {k: v for k, v in self._introspection_cache.items()
                                              if now < v[1]}
@@ -141,6 +168,17 @@ class ResourceServer:
         if active:
             return None
         return "the authorization server says it is no longer active (introspection)"
+
+    def _introspect_over_the_wire(self, token: str) -> bool:
+        """POST /introspect to the authorization server as this API (RFC 7662 §2.1), recorded
+        on the wire like every other message."""
+        assert self.auth is not None and self._credentials is not None
+        request = Request.post(
+            self.auth.metadata()["introspection_endpoint"], {"token": token},
+            {"Authorization": basic_authorization(*self._credentials)})
+        response = self.auth.handle(request, sender="api")
+        body = response.body if isinstance(response.body, Mapping) else {}
+        return response.status == 200 and body.get("active") is True
 
     def __repr__(self) -> str:
         return (

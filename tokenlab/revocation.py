@@ -13,6 +13,7 @@ does it say?". Anything not active — expired, revoked, unknown, malformed — 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import jwt
@@ -25,7 +26,11 @@ if TYPE_CHECKING:
 __all__ = ["RevocationMixin"]
 
 _NO_TIME_CHECKS = {"verify_exp": False, "verify_nbf": False, "verify_iat": False,
-                   "verify_aud": False, "require": ["exp", "iat", "jti", "client_id", "sub"]}
+                   "verify_aud": False, "require": ["exp", "iat", "jti", "client_id", "sub", "aud"]}
+
+
+def _is_time(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
 class RevocationMixin:
@@ -123,6 +128,9 @@ class RevocationMixin:
                                                 issuer=self.issuer, options=_NO_TIME_CHECKS)  # type: ignore[arg-type]
         except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
             return None
-        if not isinstance(claims.get("exp"), int | float) or not isinstance(claims.get("jti"), str):
+        # Times must be finite NumericDates (a NaN exp would never expire), as the API checks.
+        if (not _is_time(claims.get("exp")) or not _is_time(claims.get("iat"))
+                or ("nbf" in claims and not _is_time(claims["nbf"]))
+                or not isinstance(claims.get("jti"), str)):
             return None
         return claims

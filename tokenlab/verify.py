@@ -74,14 +74,24 @@ def parse_scope(scope: str | Iterable[str] | None) -> tuple[str, ...]:
         return ()
     if isinstance(scope, str):
         return tuple(scope.split())
-    items = tuple(scope)
+    try:
+        items = tuple(scope)
+    except TypeError:
+        raise TypeError(
+            f"scope must be a string like 'weather:read' or a list of them, not "
+            f"{type(scope).__name__}") from None
     if not all(isinstance(s, str) for s in items):
         raise TypeError("scopes must be strings")
     return tuple(t for s in items for t in s.split())
 
 
 def _is_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an int beyond float range (JSON allows 10**400): not a NumericDate
+        return False
 
 
 class VerifiedClaims(dict[str, Any]):

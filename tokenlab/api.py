@@ -1,0 +1,317 @@
+"""The resource server over HTTP: bearer tokens as RFC 6750 says to send and refuse them.
+
+A token arrives in one of three ways (RFC 6750 §2): the ``Authorization: Bearer`` header (§2.1,
+what every client should use), a form-body field ``access_token`` (§2.2, only in a request whose
+method has a body — never GET), or a URL query field ``access_token`` (§2.3: accepted, but
+flagged, since URLs end up in server logs, browser history and ``Referer`` headers; RFC 9700
+§4.3.2 says clients MUST NOT use it). Sending it in more than one way is an ``invalid_request``.
+
+Refusals follow RFC 6750 §3: no token at all gets a bare ``WWW-Authenticate: Bearer realm=...``
+challenge with no error (§3.1: the client may not know it needs one); a bad token gets 401
+``invalid_token``; a good token without the scope gets 403 ``insufficient_scope`` with the
+``scope`` it needs. Routes are ``(method, path, scope, handler)``; three demo endpoints come
+registered: ``GET /weather``, ``POST /weather`` and ``GET /me``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from .errors import InsufficientScopeError, TokenError
+from .verify import VerifiedClaims, parse_scope
+from .wire import Request, Response, json_response, outcome_of
+
+if TYPE_CHECKING:
+    from .resource import ResourceServer
+
+__all__ = [
+    "NOTE_URL_QUERY",
+    "Handler",
+    "Route",
+    "Routes",
+    "bearer_challenge",
+    "default_routes",
+    "handle",
+    "parse_challenge",
+]
+
+RECEIVER = "api"
+
+#: A handler gets the request (without the token) and the verified claims; it returns a JSON
+#: object (sent with 200) or a whole :class:`~tokenlab.wire.Response`.
+Handler = Callable[[Request, VerifiedClaims], "Response | Mapping[str, Any]"]
+
+NOTE_URL_QUERY = (
+    "token in URL query: it leaks into server logs, browser history and Referer headers "
+    "(RFC 6750 §2.3, RFC 9700 §4.3.2)")
+NOTE_FORM_BODY = (
+    "token in the form body: RFC 6750 §2.2 says SHOULD NOT, except where the client cannot set the "
+    "Authorization header (§2.1), and never with GET")
+NOTE_PLAIN_HTTP = (
+    "bearer token over plain http: anyone on the network path can read and replay it — always "
+    "use TLS (RFC 6750 §5.3)")
+
+# RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# RFC 6750 §3: error_description is limited to %x20-21 / %x23-5B / %x5D-7E (no '"' or '\').
+_ASCII_FOR = {"\u2014": "-", "\u2013": "-", "\u2026": "...", "\u2019": "'", "\u2018": "'",
+              "\u201c": "'", "\u201d": "'", "\u2192": "->", "\u00a7": "section ", '"': "'",
+              "\\": "/", "\u2022": "*"}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """``method path`` needs a valid token with every scope in ``scope`` (none: any valid token)."""
+
+    method: str
+    path: str
+    scope: tuple[str, ...]
+    handler: Handler
+
+
+class Routes:
+    """The API's endpoints, by path then method."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, dict[str, Route]] = {}
+
+    def add(self, method: str, path: str, scope: str | Iterable[str] | None,
+            handler: Handler) -> Route:
+        if not isinstance(method, str) or not re.fullmatch(r"[A-Z]+", method):
+            raise ValueError(f"method must be an upper-case HTTP method such as 'GET', not {method!r}")
+        if not isinstance(path, str) or not path.startswith("/") or "?" in path or "#" in path:
+            raise ValueError(f"path must start with '/' and have no query, e.g. '/weather', "
+                             f"not {path!r}")
+        if not callable(handler):
+            raise TypeError("handler must be callable as handler(request, claims)")
+        route = Route(method, path, parse_scope(scope), handler)
+        self._routes.setdefault(path, {})[method] = route
+        return route
+
+    def methods(self, path: str) -> dict[str, Route] | None:
+        return self._routes.get(path)
+
+    def __iter__(self) -> Iterator[Route]:
+        return (r for methods in self._routes.values() for r in methods.values())
+
+    def __len__(self) -> int:
+        return sum(len(m) for m in self._routes.values())
+
+
+class _Refusal(Exception):
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+
+
+def handle(api: ResourceServer, request: Request, sender: str = "client") -> Response:
+    """Answer ``request`` as the API, and record it on ``api.wire``.
+
+    Malformed input is a 400, never an exception; only a ``request`` that is not a
+    :class:`~tokenlab.wire.Request` raises ``TypeError``.
+    """
+    if not isinstance(request, Request):
+        raise TypeError(f"handle() takes a tokenlab.wire.Request, not {type(request).__name__}")
+    notes: list[str] = []
+    response, outcome = _serve(api, request, notes)
+    api.wire.record(request, response, sender=sender, receiver=RECEIVER, outcome=outcome,
+                    notes=notes)
+    return response
+
+
+def _serve(api: ResourceServer, request: Request, notes: list[str]) -> tuple[Response, str]:
+    realm = api.audience
+    problem = request.malformed()
+    if problem is not None:
+        r = _refuse(realm, 400, "invalid_request", f"malformed request: {problem}")
+        return r, outcome_of(r)
+    methods = api.routes.methods(request.path)
+    if methods is None:
+        r = json_response(404, {"error": "not_found",
+                                "error_description": f"no endpoint at {request.path!r}"})
+        return r, outcome_of(r)
+    route = methods.get(request.method)
+    if route is None:
+        allow = ", ".join(methods)
+        r = json_response(405, {"error": "method_not_allowed", "error_description":
+                                f"{request.path} accepts {allow}, not {request.method}"},
+                          {"Allow": allow})  # RFC 9110 §15.5.6
+        return r, outcome_of(r)
+    try:
+        token, stripped = _bearer_token(request, notes)
+    except _Refusal as exc:
+        r = _refuse(realm, 400, exc.error, exc.description)
+        return r, outcome_of(r)
+    if token is None:
+        # RFC 6750 §3.1: "If the request lacks any authentication information ..., the resource
+        # server SHOULD NOT include an error code or other error information."
+        r = Response(401, {"WWW-Authenticate": bearer_challenge(realm)})
+        return r, "401 Unauthorized: no token, bare Bearer challenge (RFC 6750 §3.1)"
+    if urlsplit(request.url).scheme == "http":
+        notes.append(NOTE_PLAIN_HTTP)
+    try:
+        claims = api.verify(token, scope=route.scope or None)
+    except InsufficientScopeError as err:
+        r = _refuse(realm, 403, "insufficient_scope", err.description,
+                    scope=" ".join(route.scope))
+        return r, outcome_of(r)
+    except TokenError as err:
+        r = _refuse(realm, 401, "invalid_token", err.description)
+        return r, outcome_of(r)
+    result = route.handler(stripped, claims)
+    response = result if isinstance(result, Response) else json_response(200, result)
+    if "access_token" in dict(request.query):
+        # RFC 6750 §2.3: a success response to a token-in-URI request SHOULD be Cache-Control
+        # private, so shared caches do not keep it.
+        response = dataclasses.replace(response, headers={**response.headers,
+                                                          "Cache-Control": "private"})
+    return response, outcome_of(response)
+
+
+def _bearer_token(request: Request, notes: list[str]) -> tuple[str | None, Request]:
+    """The token and how it came (RFC 6750 §2), and the request without it for the handler."""
+    found: list[str] = []
+    token: str | None = None
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, credentials = header.strip().partition(" ")
+        if scheme.lower() == "bearer":  # auth-scheme is case-insensitive (RFC 9110 §11.1)
+            credentials = credentials.strip(" ")
+            if not _B64TOKEN.fullmatch(credentials):
+                raise _Refusal("invalid_request",
+                               "the Authorization header is not 'Bearer <token>' (RFC 6750 §2.1)")
+            token = credentials
+            found.append("the Authorization header")
+    query = request.query
+    in_query = [v for n, v in query if n == "access_token"]
+    form = request.form() if request.is_form else []
+    in_body = [v for n, v in form if n == "access_token"]
+    for where, values in (("URL query", in_query), ("form body", in_body)):
+        if len(values) > 1:
+            raise _Refusal("invalid_request",
+                           f"access_token appears {len(values)} times in the {where}")
+    if in_body:
+        if request.method in ("GET", "HEAD"):
+            raise _Refusal("invalid_request",
+                           f"a {request.method} request has no body semantics, so it cannot carry "
+                           "the token in the body (RFC 6750 §2.2); use the Authorization header")
+        token = in_body[0]
+        found.append("the form body")
+        notes.append(NOTE_FORM_BODY)
+    if in_query:
+        token = in_query[0]
+        found.append("the URL query")
+        notes.append(NOTE_URL_QUERY)
+    if len(found) > 1:
+        raise _Refusal("invalid_request",
+                       f"the token was sent in {' and '.join(found)}; a client MUST NOT use more "
+                       "than one method in a request (RFC 6750 §2)")
+    if token is not None and not token:
+        raise _Refusal("invalid_request", "access_token is empty")
+    stripped = request
+    if in_query or in_body:
+        parts = urlsplit(request.url)
+        url = urlunsplit(parts._replace(query=urlencode(
+            [(n, v) for n, v in query if n != "access_token"])))
+        body = None if request.body is None else {
+            n: v for n, v in request.body.items() if n != "access_token"}
+        stripped = dataclasses.replace(request, url=url, body=body)
+    return token, stripped
+
+
+# -- WWW-Authenticate -------------------------------------------------------------------------------
+
+
+def _quoted(value: str) -> str:
+    """An RFC 9110 §5.6.4 quoted-string: ``"`` and ``\\`` escaped with a backslash."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _header_safe(text: str) -> str:
+    """``text`` within RFC 6750 §3's error_description characters (printable ASCII without
+    ``"`` or ``\\``), so the header never needs escaping; the JSON body keeps the original."""
+    for char, ascii_ in _ASCII_FOR.items():
+        text = text.replace(char, ascii_)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return "".join(c if 0x20 <= ord(c) <= 0x7E else " " for c in text)
+
+
+def bearer_challenge(realm: str, *, error: str | None = None, description: str | None = None,
+                     scope: str | None = None) -> str:
+    """``Bearer realm="..."`` with the RFC 6750 §3 attributes that are given."""
+    parts = [f"realm={_quoted(realm)}"]
+    if error is not None:
+        parts.append(f"error={_quoted(error)}")
+    if description is not None:
+        parts.append(f"error_description={_quoted(_header_safe(description))}")
+    if scope is not None:
+        parts.append(f"scope={_quoted(scope)}")
+    return "Bearer " + ", ".join(parts)
+
+
+_PARAM = re.compile(r'\s*([!#$%&\'*+\-.^_`|~\w]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*)\s*,?')
+
+
+def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
+    """``("Bearer", {"realm": ..., "error": ...})`` from one ``WWW-Authenticate`` challenge."""
+    scheme, _, rest = header.strip().partition(" ")
+    params: dict[str, str] = {}
+    for m in _PARAM.finditer(rest):
+        value = m.group(2)
+        if value.startswith('"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        params[m.group(1).lower()] = value
+    return scheme, params
+
+
+def _refuse(realm: str, status: int, error: str, description: str, *,
+            scope: str | None = None) -> Response:
+    """An RFC 6750 §3 error: the challenge in ``WWW-Authenticate``, the same in a JSON body."""
+    challenge = bearer_challenge(realm, error=error, description=description, scope=scope)
+    body: dict[str, Any] = {"error": error, "error_description": description}
+    if scope is not None:
+        body["scope"] = scope
+    return json_response(status, body, {"WWW-Authenticate": challenge})
+
+
+# -- the demo endpoints --------------------------------------------------------------------------------
+
+_SKIES = ("sunny", "partly cloudy", "cloudy", "light rain", "showers", "windy", "fog")
+
+
+def _forecast(request: Request, claims: VerifiedClaims) -> dict[str, Any]:
+    """``GET /weather?city=...``: three days, the same every time for the same city."""
+    city = dict(request.query).get("city") or "Amsterdam"
+    digest = hashlib.sha256(city.encode("utf-8")).digest()
+    days = [{"day": i + 1, "sky": _SKIES[digest[i] % len(_SKIES)],
+             "high_c": 4 + digest[i + 3] % 20, "low_c": -2 + digest[i + 6] % 8} for i in range(3)]
+    return {"city": city, "forecast": days}
+
+
+def _update(request: Request, claims: VerifiedClaims) -> dict[str, Any]:
+    """``POST /weather``: accepts a report and echoes it back, with who sent it."""
+    fields = dict(request.form()) if request.is_form else {}
+    return {"accepted": fields, "by": claims["sub"], "client_id": claims["client_id"]}
+
+
+def _me(request: Request, claims: VerifiedClaims) -> dict[str, Any]:
+    """``GET /me``: whom the token speaks for — any valid token will do."""
+    return {"sub": claims["sub"], "client_id": claims["client_id"],
+            "scope": claims.get("scope", "")}
+
+
+def default_routes() -> Routes:
+    routes = Routes()
+    routes.add("GET", "/weather", "weather:read", _forecast)
+    routes.add("POST", "/weather", "weather:write", _update)
+    routes.add("GET", "/me", None, _me)
+    return routes
+

@@ -1,0 +1,463 @@
+"""The client: an app that gets tokens with its grant and calls an API with them.
+
+Everything it does goes over the simulated wire — ``auth.handle`` and ``api.handle`` — so a
+lesson can show the whole conversation, and an attacker sees exactly what travelled. The app:
+
+- logs in with its grant: client credentials (RFC 6749 §4.4), the deprecated password grant
+  (§4.3, RFC 9700 §2.4), or the authorization code flow with PKCE and ``state`` (§4.1, RFC 7636),
+  driving a simulated browser through the login page *at the authorization server*;
+- sends the access token in the ``Authorization`` header (RFC 6750 §2.1), or — to show why not —
+  in the URL query (§2.3);
+- refreshes when it knows the token expired, and once after a 401 ``invalid_token``; when
+  refreshing fails (a revoked family, a reused refresh token) it gives up cleanly: forgets its
+  tokens and reports why in :attr:`Client.last_error`, without raising;
+- logs out by revoking its tokens (RFC 7009).
+
+Where it keeps tokens is a :class:`TokenStorage`: a model of the browser's options (a JavaScript
+variable, ``localStorage``, or an httpOnly cookie held by a backend-for-frontend), not a browser.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from .api import parse_challenge
+from .pkce import S256, is_valid_verifier, s256_challenge
+from .randomness import RandomSource
+from .wire import FORM, Request, Response, basic_authorization
+
+if TYPE_CHECKING:
+    from .authserver import AuthServer
+    from .clients import RegisteredClient
+    from .resource import ResourceServer
+
+__all__ = [
+    "GRANTS",
+    "STORAGES",
+    "Client",
+    "CookieStorage",
+    "LocalStorage",
+    "MemoryStorage",
+    "TokenStorage",
+    "make_storage",
+]
+
+GRANTS = ("client_credentials", "password", "authorization_code")
+STORAGES = ("memory", "localStorage", "cookie")
+TOKEN_IN = ("header", "query")
+#: Who carries the user through the authorization endpoint and back to the app.
+BROWSER = "browser"
+
+
+class _AuthSeed:
+    def __repr__(self) -> str:
+        return "<the auth server's seed>"
+
+
+_FROM_AUTH = _AuthSeed()
+
+
+# -- where the tokens live ----------------------------------------------------------------------
+
+
+class TokenStorage:
+    """Where an app keeps its tokens, and what that exposes (a model, not a browser)."""
+
+    kind: ClassVar[str] = "memory"
+    #: Whether the tokens are still there after the page reloads.
+    survives_reload: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self._items: dict[str, str] = {}
+
+    def save(self, items: Mapping[str, str]) -> None:
+        self._items.update(items)
+
+    def load(self) -> dict[str, str]:
+        return dict(self._items)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def reload(self) -> None:
+        """The page reloads: what does not survive is gone."""
+        if not self.survives_reload:
+            self.clear()
+
+    def readable_by_script(self) -> dict[str, str]:
+        """What a script injected into the page (XSS) can read through the storage APIs."""
+        return {}
+
+    def explain(self) -> str:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({sorted(self._items)})"
+
+
+class MemoryStorage(TokenStorage):
+    """A JavaScript variable inside the app's code."""
+
+    kind = "memory"
+    survives_reload = False
+
+    def explain(self) -> str:
+        return ("memory (a JS variable): gone on reload, no storage API exposes it — but an "
+                "injected script can still act as the app while the page is open")
+
+
+class LocalStorage(TokenStorage):
+    """``window.localStorage``: persists, and any script on the origin reads it."""
+
+    kind = "localStorage"
+    survives_reload = True
+
+    def readable_by_script(self) -> dict[str, str]:
+        return dict(self._items)
+
+    def explain(self) -> str:
+        return ("localStorage: survives reloads, and any script on the page reads both tokens — "
+                "exactly what XSS steals and replays from elsewhere")
+
+
+class CookieStorage(TokenStorage):
+    """A backend-for-frontend keeps the tokens; the browser holds only a session cookie."""
+
+    kind = "cookie"
+    survives_reload = True
+    #: The session cookie's attributes (RFC 6265 §4.1.2, SameSite: RFC 6265bis).
+    cookie_attributes = ("HttpOnly", "Secure", "SameSite=Strict")
+
+    def explain(self) -> str:
+        return ("httpOnly, Secure, SameSite=Strict cookie to a backend-for-frontend that holds the "
+                "tokens: scripts read nothing, but the browser sends the cookie by itself, so "
+                "cross-site requests (CSRF) must still be refused")
+
+
+def make_storage(kind: str | TokenStorage) -> TokenStorage:
+    if isinstance(kind, TokenStorage):
+        return kind
+    classes: dict[str, type[TokenStorage]] = {
+        "memory": MemoryStorage, "localStorage": LocalStorage, "cookie": CookieStorage}
+    if kind not in classes:
+        raise ValueError(f"storage must be one of {', '.join(STORAGES)}, not {kind!r}")
+    return classes[kind]()
+
+
+# -- the app -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingLogin:
+    """What the app remembers between sending the browser away and its return."""
+
+    state: str
+    verifier: str
+
+
+class Client:
+    """An app registered as ``registration`` at ``auth``, calling ``api``.
+
+    ``grant`` is how it logs in; ``storage`` where it keeps tokens; ``token_in`` how it sends the
+    access token (``"header"``, or ``"query"`` to show the leak). ``scope`` and ``resource``
+    (default: the API's identifier, RFC 8707) go into token requests. ``seed`` makes its PKCE
+    verifiers and ``state`` values reproducible; it defaults to the authorization server's seed.
+    """
+
+    def __init__(
+        self,
+        auth: AuthServer,
+        registration: RegisteredClient,
+        api: ResourceServer,
+        *,
+        grant: str = "client_credentials",
+        storage: str | TokenStorage = "memory",
+        token_in: str = "header",  # noqa: S107 - where the token goes, not a secret
+        scope: str | None = None,
+        resource: str | None = None,
+        name: str | None = None,
+        redirect_uri: str | None = None,
+        seed: int | str | _AuthSeed | None = _FROM_AUTH,
+    ) -> None:
+        if grant not in GRANTS:
+            raise ValueError(f"grant must be one of {', '.join(GRANTS)}, not {grant!r}")
+        if token_in not in TOKEN_IN:
+            raise ValueError(f"token_in must be 'header' or 'query', not {token_in!r}")
+        self.auth = auth
+        self.registration = registration
+        self.api = api
+        self.grant = grant
+        self.storage = make_storage(storage)
+        self.token_in = token_in
+        self.scope = scope
+        self.resource = resource if resource is not None else api.audience
+        self.name = name or registration.name
+        if redirect_uri is None and registration.redirect_uris:
+            redirect_uri = registration.redirect_uris[0]
+        if grant == "authorization_code" and redirect_uri is None:
+            raise ValueError("the authorization code flow needs a redirect_uri: register one "
+                             "with register_client(..., redirect_uris=[...])")
+        self.redirect_uri = redirect_uri
+        self.random = RandomSource(auth.random.seed if isinstance(seed, _AuthSeed) else seed)
+        #: Why the last login, refresh or logout failed, as ``"error_code: description"``.
+        self.last_error: str | None = None
+        self._pending: _PendingLogin | None = None
+        meta = auth.metadata()
+        self._token_url: str = meta["token_endpoint"]
+        self._revoke_url: str = meta["revocation_endpoint"]
+        self._authorize_url: str = meta["authorization_endpoint"]
+
+    # -- what the app knows ---------------------------------------------------------------------
+
+    @property
+    def logged_in(self) -> bool:
+        """True while the app holds a token it can use or refresh."""
+        items = self.storage.load()
+        return bool(items.get("access_token") or items.get("refresh_token"))
+
+    @property
+    def access_token(self) -> str | None:
+        return self.storage.load().get("access_token")
+
+    @property
+    def refresh_token(self) -> str | None:
+        return self.storage.load().get("refresh_token")
+
+    @property
+    def expires_at(self) -> float | None:
+        """``obtained_at + expires_in``: when the app believes its access token runs out."""
+        items = self.storage.load()
+        if "obtained_at" not in items or "expires_in" not in items:
+            return None
+        return float(items["obtained_at"]) + float(items["expires_in"])
+
+    def reload(self) -> None:
+        """The page reloads: tokens kept in memory are gone."""
+        self.storage.reload()
+
+    # -- logging in -------------------------------------------------------------------------------
+
+    def login(self, username: str | None = None, password: str | None = None) -> bool:
+        """Get tokens with the app's grant; ``False`` (and :attr:`last_error`) if refused."""
+        self.last_error = None
+        if self.grant == "client_credentials":
+            return self._accept(self._token_request(self._with_target(
+                {"grant_type": "client_credentials"})))
+        if not username or not password:
+            raise ValueError(f"the {self.grant} grant needs the user's username and password")
+        if self.grant == "password":
+            return self._accept(self._token_request(self._with_target(
+                {"grant_type": "password", "username": username, "password": password})))
+        return self._authorization_code(username, password)
+
+    def _authorization_code(self, username: str, password: str) -> bool:
+        """RFC 6749 §4.1 with PKCE (RFC 7636): the user types the password at the authorization
+        server, never into the app; ``state`` ties the answer to this login (§10.12)."""
+        purpose = f"client {self.registration.client_id}"
+        verifier = self.random.token_urlsafe(f"{purpose} pkce_verifier", 32)
+        assert is_valid_verifier(verifier)
+        state = self.random.token_urlsafe(f"{purpose} state", 16)
+        self._pending = _PendingLogin(state, verifier)
+        assert self.redirect_uri is not None
+        params = self._with_target({
+            "response_type": "code", "client_id": self.registration.client_id,
+            "redirect_uri": self.redirect_uri, "state": state,
+            "code_challenge": s256_challenge(verifier), "code_challenge_method": S256})
+        page = self.auth.handle(Request.get(f"{self._authorize_url}?{urlencode(params)}"),
+                                sender=BROWSER)
+        if page.status == 200:  # the login page: the user fills it in and posts it
+            page = self.auth.handle(Request.post(
+                self._authorize_url, {**params, "username": username, "password": password}),
+                sender=BROWSER)
+        if page.status in (301, 302, 303, 307, 308) and "Location" in page.headers:
+            return self.callback(page.headers["Location"])
+        self._pending = None
+        text = page.body if isinstance(page.body, str) else ""
+        first = text.splitlines()[0] if text else f"HTTP {page.status}"
+        self.last_error = ("access_denied: " if page.status == 200 else "invalid_request: ") + first
+        return False
+
+    def callback(self, url: str) -> bool:
+        """The browser arrives at the redirect URI with a code (or an error) and a ``state``.
+
+        The app exchanges the code only if ``state`` is the one it sent for the login in
+        progress; anything else — a forged link, a code injected by an attacker — is refused
+        (CSRF, RFC 6749 §10.12; RFC 9700 §4.7).
+        """
+        request = Request.get(url)
+        params = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+        pending = self._pending
+        back = self.redirect_uri is not None and urlsplit(url)._replace(query="") == urlsplit(
+            self.redirect_uri)._replace(query="")
+        got = params.get("state", "")
+        if not back or pending is None or not hmac.compare_digest(
+                got.encode("utf-8"), pending.state.encode("utf-8")):
+            why = ("not this app's redirect URI" if not back else
+                   "no login in progress" if pending is None else "state does not match")
+            self.last_error = (f"state_mismatch: {why}; the response is refused, its code never "
+                               "exchanged (CSRF protection, RFC 6749 §10.12)")
+            self.auth.wire.record(request, Response(400, {"Content-Type": "text/plain"},
+                                                    f"refused: {why}"),
+                                  sender=BROWSER, receiver=self.name,
+                                  outcome=f"400 refused by the app: {why} (RFC 6749 §10.12)")
+            return False
+        self._pending = None
+        if "error" in params:
+            self.last_error = f"{params['error']}: {params.get('error_description', '')}"
+            self.auth.wire.record(request, Response(200, {"Content-Type": "text/plain"},
+                                                    "login failed"),
+                                  sender=BROWSER, receiver=self.name,
+                                  outcome=f"200 OK: the app reads error={params['error']}")
+            return False
+        self.auth.wire.record(request, Response(200, {"Content-Type": "text/plain"},
+                                                "signing you in"),
+                              sender=BROWSER, receiver=self.name,
+                              outcome="200 OK: state matches; the app exchanges the code")
+        if not params.get("code"):
+            self.last_error = "invalid_request: the redirect carried no code"
+            return False
+        assert self.redirect_uri is not None
+        return self._accept(self._token_request({
+            "grant_type": "authorization_code", "code": params["code"],
+            "redirect_uri": self.redirect_uri, "code_verifier": pending.verifier}))
+
+    # -- calling the API --------------------------------------------------------------------------
+
+    def get(self, path: str) -> Response:
+        return self.request("GET", path)
+
+    def post(self, path: str, body: Mapping[str, str] | None = None) -> Response:
+        return self.request("POST", path, body or {})
+
+    def request(self, method: str, path: str, body: Mapping[str, str] | None = None) -> Response:
+        """Call the API with the access token; renew it first if the app knows it expired, and
+        once more after a 401 ``invalid_token``. Never raises for an HTTP answer."""
+        method = method.upper()
+        now = self.auth.clock.time()
+        expires_at = self.expires_at
+        if (self.grant == "client_credentials" and self.access_token is None) or (
+                expires_at is not None and expires_at <= now):
+            self._renew()
+        sent_token = self.access_token is not None
+        response = self._call(method, path, body)
+        if (response.status == 401 and sent_token
+                and _challenge_error(response) == "invalid_token" and self._renew()):
+            response = self._call(method, path, body)
+        return response
+
+    def _call(self, method: str, path: str, body: Mapping[str, str] | None) -> Response:
+        url = self.api.audience.rstrip("/") + path
+        headers: dict[str, str] = {}
+        token = self.access_token
+        if token is not None:
+            if self.token_in == "header":  # noqa: S105 - a place, not a secret
+                headers["Authorization"] = f"Bearer {token}"
+            else:
+                url += ("&" if "?" in url else "?") + urlencode({"access_token": token})
+                headers["Cache-Control"] = "no-store"  # RFC 6750 §2.3 asks this of such clients
+        if body is not None:
+            headers["Content-Type"] = FORM
+        return self.api.handle(Request(method, url, headers, body), sender=self.name)
+
+    def _renew(self) -> bool:
+        """A new access token: client-credentials apps ask again, others refresh (RFC 6749 §6)."""
+        if self.grant == "client_credentials":
+            return self.login()
+        refresh_token = self.refresh_token
+        if refresh_token is None:
+            self._give_up("login_required", "no refresh token: the user has to log in again")
+            return False
+        return self._accept(self._token_request(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token}), refreshed=refresh_token)
+
+    # -- logging out ------------------------------------------------------------------------------
+
+    def logout(self) -> bool:
+        """Revoke the refresh token (its whole family) and the access token (RFC 7009), then
+        forget both. ``False`` if the server refused a revocation."""
+        items = self.storage.load()
+        ok = True
+        for hint in ("refresh_token", "access_token"):
+            token = items.get(hint)
+            if token:
+                form = {"token": token, "token_type_hint": hint}
+                response = self.auth.handle(self._authenticated(self._revoke_url, form),
+                                            sender=self.name)
+                if response.status != 200:
+                    ok = False
+                    self.last_error = _error_text(response)
+        self.storage.clear()
+        self._pending = None
+        return ok
+
+    # -- the token endpoint -----------------------------------------------------------------------
+
+    def _with_target(self, form: dict[str, str]) -> dict[str, str]:
+        if self.scope is not None:
+            form["scope"] = self.scope
+        form["resource"] = self.resource
+        return form
+
+    def _authenticated(self, url: str, form: dict[str, str]) -> Request:
+        """RFC 6749 §2.3.1: HTTP Basic with each part form-urlencoded; a public client sends only
+        its client_id (§2.1, it has no secret)."""
+        reg = self.registration
+        if reg.client_secret is None:
+            return Request.post(url, {**form, "client_id": reg.client_id})
+        return Request.post(url, form, {"Authorization": basic_authorization(
+            reg.client_id, reg.client_secret)})
+
+    def _token_request(self, form: dict[str, str]) -> Response:
+        return self.auth.handle(self._authenticated(self._token_url, form), sender=self.name)
+
+    def _accept(self, response: Response, *, refreshed: str | None = None) -> bool:
+        """Keep the tokens of a successful token response; give up on anything else.
+
+        A refresh answer with a new refresh token replaces the spent one; without one, the app
+        keeps using ``refreshed`` (RFC 6749 §6)."""
+        body = response.json()
+        token = body.get("access_token")
+        if response.status != 200 or not isinstance(token, str):
+            error, _, description = _error_text(response).partition(": ")
+            self._give_up(error, description)
+            return False
+        items = {"access_token": token, "obtained_at": repr(self.auth.clock.time()),
+                 "expires_in": str(body.get("expires_in", 0)), "scope": str(body.get("scope", ""))}
+        refresh_token = body.get("refresh_token")
+        if isinstance(refresh_token, str) or refreshed is not None:
+            items["refresh_token"] = refresh_token if isinstance(refresh_token, str) else refreshed
+        self.storage.clear()
+        self.storage.save(items)
+        self.last_error = None
+        return True
+
+    def _give_up(self, error: str, description: str) -> None:
+        """Forget every token and say why: the user has to log in again."""
+        self.storage.clear()
+        self.last_error = f"{error}: {description}" if description else error
+
+    def __repr__(self) -> str:
+        state = "logged in" if self.logged_in else "logged out"
+        return (f"Client({self.name!r}, grant={self.grant!r}, storage={self.storage.kind!r}, "
+                f"token_in={self.token_in!r}, {state})")
+
+
+def _challenge_error(response: Response) -> str | None:
+    """The ``error`` of a Bearer challenge (RFC 6750 §3), if any."""
+    header = response.headers.get("WWW-Authenticate")
+    if header is None:
+        return None
+    scheme, params = parse_challenge(header)
+    return params.get("error") if scheme.lower() == "bearer" else None
+
+
+def _error_text(response: Response) -> str:
+    body = response.json()
+    error = body.get("error")
+    if isinstance(error, str):
+        return f"{error}: {body.get('error_description', '')}".rstrip(": ")
+    return f"http_{response.status}: {response.reason}"
