@@ -215,3 +215,20 @@ def test_show_prints_the_render(auth: AuthServer, token_exchange: Event,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     auth.wire.show()
     assert capsys.readouterr().out == auth.wire.render() + "\n"
+
+
+def test_summary_is_one_line_per_event_with_secrets_masked() -> None:
+    from tokenlab import AuthServer, Client, ResourceServer, SimClock
+
+    clock = SimClock()
+    auth = AuthServer("https://auth.example", clock=clock, seed=1)
+    api = ResourceServer("https://api.example", auth)
+    reg = auth.register_client("app", ["weather:read"])
+    client = Client(auth, reg, api)
+    assert client.get("/weather").status == 200
+    lines = auth.wire.summary().splitlines()
+    assert len(lines) == len(auth.wire) == 2
+    assert lines[0].startswith("[1] 00:00:00  app → auth server: POST /token  ← 200")
+    assert lines[1].startswith("[2] 00:00:00  app → api: GET /weather  ← 200")
+    assert auth.wire.summary(start=1).splitlines() == lines[1:]
+    assert reg.client_secret is not None and reg.client_secret not in auth.wire.summary()

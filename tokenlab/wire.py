@@ -306,6 +306,13 @@ class Event:
         lines += [f"    ⚠ {note}" for note in self.notes]
         return "\n".join(lines)
 
+    def summary(self) -> str:
+        """One line: time, who to whom, what, and the outcome (secrets masked, tokens shortened)."""
+        r = _Renderer(True)
+        clock = format_time(self.time)[11:19]
+        return (f"{clock}  {self.sender} → {self.receiver}: {self.method} {self.path}"
+                f"  ← {r.text(self.outcome)}")
+
     def __str__(self) -> str:
         return self.render()
 
@@ -361,6 +368,11 @@ class Wire:
         """Every event as a text block, numbered from 1."""
         return "\n\n".join(e.render(shorten=shorten, number=i)
                            for i, e in enumerate(self._events, 1))
+
+    def summary(self, start: int = 0) -> str:
+        """One numbered line per event, from event ``start`` on (0-based)."""
+        return "\n".join(f"[{i}] {e.summary()}"
+                         for i, e in enumerate(self._events[start:], start + 1))
 
     def show(self, *, shorten: bool = True) -> None:
         """Print :meth:`render` (for notebooks)."""
