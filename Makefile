@@ -11,7 +11,7 @@ LAB_ARGS ?=
 # The install stamps are named after the content of the dependency files: a second run installs
 # nothing, and editing pyproject.toml or binder/requirements.txt reinstalls. Both installs take
 # binder/requirements.txt as constraints, so a local venv runs exactly Binder's pinned versions.
-DEPS := pyproject.toml binder/requirements.txt
+DEPS := pyproject.toml binder/requirements.txt binder/overrides.json
 DEPS_HASH := $(shell cat $(DEPS) | { sha256sum 2>/dev/null || shasum -a 256 2>/dev/null || cksum; } | cut -c1-16)
 VENV_STAMP := $(VENV)/.stamp-venv
 LAB_STAMP := $(VENV)/.stamp-lab-$(DEPS_HASH)
@@ -19,6 +19,9 @@ TEST_STAMP := $(VENV)/.stamp-test-$(DEPS_HASH)
 
 # The command a "wrong Python" message suggests re-running.
 GOAL := make $(firstword $(filter lab test bench,$(MAKECMDGOALS)) lab)
+# JupyterLab defaults for the course (binder/overrides.json): start the notebook's kernel without
+# a "Select Kernel" dialog; no news or update notifications. Binder's postBuild installs the same.
+INSTALL_OVERRIDES = mkdir -p $(VENV)/share/jupyter/lab/settings && cp binder/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 # The course works offline: no news feed, no update check.
 OFFLINE_FLAGS := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 # Jupyter refuses to run as root unless told to (containers, CI).
@@ -67,12 +70,14 @@ $(VENV_STAMP):
 $(LAB_STAMP): $(VENV_STAMP)
 	rm -f $(VENV)/.stamp-lab-*
 	$(VPY) -m pip install -e '.[lab]' -c binder/requirements.txt
+	$(INSTALL_OVERRIDES)
 	touch $@
 
 # [lab,test] includes [lab], so this stamp also marks the lab install as done.
 $(TEST_STAMP): $(VENV_STAMP)
 	rm -f $(VENV)/.stamp-lab-* $(VENV)/.stamp-test-*
 	$(VPY) -m pip install -e '.[lab,test]' -c binder/requirements.txt
+	$(INSTALL_OVERRIDES)
 	touch $@ $(LAB_STAMP)
 
 clean:
