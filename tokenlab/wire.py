@@ -38,6 +38,7 @@ __all__ = [
     "Response",
     "Wire",
     "json_response",
+    "mask_for_display",
     "outcome_of",
 ]
 
@@ -260,6 +261,19 @@ def outcome_of(response: Response, detail: str | None = None) -> str:
         description = body.get("error_description")
         return f"{response.status} {error}" + (f": {description}" if description else "")
     return head
+
+
+def mask_for_display(value: str, name: str | None = None, *, shorten: bool = True) -> str:
+    """``value`` as a rendering of the wire shows it, for views that draw parts of an event.
+
+    The value of a password or client-secret field (``name`` in :data:`SECRET_FIELDS`) becomes
+    :data:`MASK`; a token field's value is shortened; free text (``name=None``) has every JWT in
+    it shortened. ``shorten=False`` keeps tokens whole — secrets stay masked either way.
+
+    >>> mask_for_display("hunter2", "password")
+    '••••'
+    """
+    return _Renderer(shorten).field(name, value)
 
 
 @dataclass(frozen=True, slots=True)
