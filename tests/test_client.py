@@ -318,6 +318,52 @@ def test_rfc6749_10_12_state_is_single_use(auth: AuthServer, spa: RegisteredClie
     assert client.logged_in  # the session is untouched
 
 
+def test_rfc6749_4_1_the_login_can_be_walked_one_message_at_a_time(
+        auth: AuthServer, spa: RegisteredClient, api: ResourceServer) -> None:
+    """start_login → (the browser: login page, password) → receive_redirect → exchange_code."""
+    client = Client(auth, spa, api, grant="authorization_code")
+    url = client.start_login()
+    params = dict(parse_qs(urlsplit(url).query, keep_blank_values=True))
+    assert {k: v[0] for k, v in params.items()}.keys() >= {"state", "code_challenge", "client_id"}
+    assert auth.handle(Request.get(url), sender="browser").status == 200
+    answer = auth.handle(Request.post(url.split("?")[0], {
+        **{k: v[0] for k, v in params.items()}, "username": "alice", "password": PASSWORD}),
+        sender="browser")
+    assert answer.status == 302
+    assert client.receive_redirect(answer.headers["Location"])
+    assert not client.logged_in and calls(auth)[-1] == ("browser", "GET", "/callback", 200)
+    assert client.exchange_code() and client.logged_in
+    assert calls(auth)[-1] == ("spa", "POST", "/token", 200)
+    assert not client.exchange_code()  # the code was used: nothing waits any more
+    assert client.last_error == "invalid_request: no authorization code received to exchange"
+
+
+def test_receive_redirect_refuses_a_forged_state_and_keeps_no_code(
+        auth: AuthServer, spa: RegisteredClient, api: ResourceServer) -> None:
+    client = Client(auth, spa, api, grant="authorization_code")
+    client.start_login()
+    assert not client.receive_redirect(f"{CALLBACK}?code=x&state=forged")
+    assert not client.exchange_code()
+    assert [c[1:] for c in calls(auth)] == [("GET", "/callback", 400)]
+
+
+def test_start_login_is_only_for_the_code_flow(auth: AuthServer, app: RegisteredClient,
+                                               api: ResourceServer) -> None:
+    with pytest.raises(ValueError, match="authorization_code"):
+        Client(auth, app, api).start_login()
+
+
+def test_rfc6749_6_refresh_now_rotates_without_calling_the_api(
+        auth: AuthServer, web: RegisteredClient, api: ResourceServer) -> None:
+    client = code_client(auth, web, api)
+    old = client.refresh_token
+    assert client.refresh() and client.refresh_token not in (None, old)
+    assert calls(auth)[-1] == ("web", "POST", "/token", 200)
+    assert client.logout()
+    assert not client.refresh()  # no refresh token any more: the user has to log in again
+    assert client.last_error is not None and client.last_error.startswith("login_required")
+
+
 def test_code_client_needs_a_redirect_uri(auth: AuthServer, app: RegisteredClient,
                                           api: ResourceServer) -> None:
     with pytest.raises(ValueError, match="redirect_uri"):

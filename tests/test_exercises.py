@@ -61,6 +61,7 @@ def test_pkce_pair() -> None:
     check = exercise("pkce-pair").check
     v = make_verifier()
     assert check(v, s256_challenge(v))
+    assert check((v, s256_challenge(v)))  # one answer holding the pair
     assert "'plain'" in check(v, v).reason
     assert not check(v, s256_challenge(make_verifier()))
     assert "43 to 128" in check("short", s256_challenge("short")).reason

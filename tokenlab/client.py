@@ -206,6 +206,8 @@ class Client:
         #: Why the last login, refresh or logout failed, as ``"error_code: description"``.
         self.last_error: str | None = None
         self._pending: _PendingLogin | None = None
+        #: ``(code, verifier)`` of a redirect that passed the state check, for exchange_code().
+        self._received: tuple[str, str] | None = None
         meta = auth.metadata()
         self._token_url: str = meta["token_endpoint"]
         self._revoke_url: str = meta["revocation_endpoint"]
@@ -254,21 +256,31 @@ class Client:
                 {"grant_type": "password", "username": username, "password": password})))
         return self._authorization_code(username, password)
 
-    def _authorization_code(self, username: str, password: str) -> bool:
-        """RFC 6749 §4.1 with PKCE (RFC 7636): the user types the password at the authorization
-        server, never into the app; ``state`` ties the answer to this login (§10.12)."""
+    def start_login(self) -> str:
+        """Begin an authorization-code login (RFC 6749 §4.1.1): remember a fresh PKCE verifier and
+        ``state``; return the URL the browser is sent to. (:meth:`login` does the whole flow; a
+        lesson walking it plays the browser, then :meth:`receive_redirect`, :meth:`exchange_code`.)"""
+        if self.grant != "authorization_code":
+            raise ValueError(f"start_login() is for the authorization_code grant, not {self.grant!r}")
         purpose = f"client {self.registration.client_id}"
         verifier = self.random.token_urlsafe(f"{purpose} pkce_verifier", 32)
         assert is_valid_verifier(verifier)
         state = self.random.token_urlsafe(f"{purpose} state", 16)
         self._pending = _PendingLogin(state, verifier)
+        self._received = None
         assert self.redirect_uri is not None
         params = self._with_target({
             "response_type": "code", "client_id": self.registration.client_id,
             "redirect_uri": self.redirect_uri, "state": state,
             "code_challenge": s256_challenge(verifier), "code_challenge_method": S256})
-        page = self.auth.handle(Request.get(f"{self._authorize_url}?{urlencode(params)}"),
-                                sender=BROWSER)
+        return f"{self._authorize_url}?{urlencode(params)}"
+
+    def _authorization_code(self, username: str, password: str) -> bool:
+        """RFC 6749 §4.1 with PKCE (RFC 7636): the user types the password at the authorization
+        server, never into the app; ``state`` ties the answer to this login (§10.12)."""
+        url = self.start_login()
+        params = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+        page = self.auth.handle(Request.get(url), sender=BROWSER)
         if page.status == 200:  # the login page: the user fills it in and posts it
             page = self.auth.handle(Request.post(
                 self._authorize_url, {**params, "username": username, "password": password}),
@@ -288,6 +300,13 @@ class Client:
         progress; anything else — a forged link, a code injected by an attacker — is refused
         (CSRF, RFC 6749 §10.12; RFC 9700 §4.7).
         """
+        return self.receive_redirect(url) and self.exchange_code()
+
+    def receive_redirect(self, url: str) -> bool:
+        """The first half of :meth:`callback`: check ``state`` and record the browser's arrival;
+        on success the code waits for :meth:`exchange_code`. ``False`` (and :attr:`last_error`)
+        when the redirect is refused or carries an error."""
+        self._received = None
         request = Request.get(url)
         params = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
         pending = self._pending
@@ -320,10 +339,20 @@ class Client:
         if not params.get("code"):
             self.last_error = "invalid_request: the redirect carried no code"
             return False
+        self._received = (params["code"], pending.verifier)
+        return True
+
+    def exchange_code(self) -> bool:
+        """The second half of :meth:`callback`: send the received code with the PKCE verifier to
+        the token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.5) and keep the tokens."""
+        received, self._received = self._received, None
+        if received is None:
+            self.last_error = "invalid_request: no authorization code received to exchange"
+            return False
         assert self.redirect_uri is not None
         return self._accept(self._token_request({
-            "grant_type": "authorization_code", "code": params["code"],
-            "redirect_uri": self.redirect_uri, "code_verifier": pending.verifier}))
+            "grant_type": "authorization_code", "code": received[0],
+            "redirect_uri": self.redirect_uri, "code_verifier": received[1]}))
 
     # -- calling the API --------------------------------------------------------------------------
 
@@ -363,6 +392,12 @@ class Client:
             headers["Content-Type"] = FORM
         return self.api.handle(Request(method, url, headers, body), sender=self.name)
 
+    def refresh(self) -> bool:
+        """Renew the access token now, without an API call (RFC 6749 §6; client credentials: ask
+        again). ``False`` (and :attr:`last_error`) when refused: the app then holds no tokens."""
+        self.last_error = None
+        return self._renew()
+
     def _renew(self) -> bool:
         """A new access token: client-credentials apps ask again, others refresh (RFC 6749 §6)."""
         if self.grant == "client_credentials":
@@ -392,6 +427,7 @@ class Client:
                     self.last_error = _error_text(response)
         self.storage.clear()
         self._pending = None
+        self._received = None
         return ok
 
     # -- the token endpoint -----------------------------------------------------------------------

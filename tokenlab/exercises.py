@@ -9,6 +9,7 @@ The widget :class:`tokenlab.widgets.ExerciseBox` shows them in a notebook.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,8 +113,11 @@ def check_read_only_token(answer: Any, api: Any) -> Verdict:
 # -- 04: PKCE -------------------------------------------------------------------------------------
 
 @_safe
-def check_pkce_pair(verifier: Any, challenge: Any) -> Verdict:
-    """A code_verifier and its S256 code_challenge (RFC 7636 §4.1, §4.2)."""
+def check_pkce_pair(verifier: Any, challenge: Any = None) -> Verdict:
+    """A code_verifier and its S256 code_challenge (RFC 7636 §4.1, §4.2); the pair may also
+    come as one ``(verifier, challenge)`` answer."""
+    if challenge is None and isinstance(verifier, tuple | list) and len(verifier) == 2:
+        verifier, challenge = verifier
     if not is_valid_verifier(verifier):
         return Verdict(False, "a code_verifier is 43 to 128 characters from A-Z a-z 0-9 - . _ ~ "
                               "(RFC 7636 §4.1); make_verifier() makes one")
@@ -144,6 +148,60 @@ def _expiry_check(ttl: int, leeway: int) -> Callable[[Any], Verdict]:
                                   f"{leeway} s of clock skew")
         return Verdict(False, f"count from the issue time: exp is {ttl} s later, and the API "
                               f"adds its leeway of {leeway} s")
+    return check
+
+
+# -- 05 and 06: seconds, and the refresh family's absolute expiry ---------------------------------
+
+def _seconds(answer: Any) -> float | None:
+    """A number of seconds from ``40``, ``"40"``, ``"40 s"``, ``"40s"``, ``"40 seconds"``;
+    ``None`` for anything else."""
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, int | float):
+        try:
+            answer = str(answer)
+        except ValueError:  # an int too long to print (sys.get_int_max_str_digits)
+            return None
+    if not isinstance(answer, str):
+        return None
+    text = answer.strip().lower()
+    for unit in ("seconds", "second", "secs", "sec", "s"):
+        if text.endswith(unit):
+            text = text[: -len(unit)].strip()
+            break
+    try:
+        value = float(text)
+    except (ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _cache_delay_check(cache_ttl: int, asked_before: int) -> Callable[[Any], Verdict]:
+    """When does an API that caches introspection answers first refuse a revoked token?"""
+    delay = cache_ttl - asked_before
+
+    @_safe
+    def check(answer: Any) -> Verdict:
+        seconds = _seconds(answer)
+        if seconds is None:
+            return Verdict(False, "give a number of seconds, e.g. 25")
+        if seconds == delay:
+            return Verdict(True, f"the cached 'active' answer was already {asked_before} s old, so "
+                                 f"the API believes it {cache_ttl} - {asked_before} = {delay} s "
+                                 "longer; then it asks again and hears 'not active' (RFC 7662 §4)")
+        if seconds == delay + 1:
+            return Verdict(False, "one second too late: the cached answer runs out exactly "
+                                  f"{cache_ttl} s after the API asked, and it asks again at "
+                                  "that moment")
+        if seconds == cache_ttl:
+            return Verdict(False, f"the {cache_ttl} s count from when the API asked, which was "
+                                  f"{asked_before} s before the revocation")
+        if seconds == 0:
+            return Verdict(False, "that is a denylist, or introspection without a cache; this "
+                                  "API trusts its cached answer for a while")
+        return Verdict(False, "count from the moment the API last asked: its answer is kept "
+                              f"for {cache_ttl} s")
     return check
 
 
@@ -184,7 +242,8 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
         "read-only-token", "03",
         "Get a token that can read the weather but not change it, and check it.",
         check_read_only_token,
-        "auth.client_credentials(app.client_id, app.client_secret, scope='weather:read')",
+        "auth.client_credentials(app.client_id, app.client_secret, "
+        "scope='weather:read').access_token",
         hint="The scope parameter says what the token may do."),
     Exercise(
         "pkce-pair", "04",
@@ -224,6 +283,76 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
         "Which scope must a token carry to call POST /weather?",
         check_scope_for_post_weather, "weather:write",
         hint="Look at the API's routes: api.routes."),
+    Exercise(
+        "refresh-family-expiry", "05",
+        "Alice logs in at 09:00. Access tokens live 5 minutes; the authorization server has "
+        "refresh_ttl = 8 hours and rotates refresh tokens; the app refreshes every 5 minutes "
+        "all day. When must Alice log in again?",
+        _choice("at 17:00, 8 hours after she logged in", {
+            "at 17:00, 8 hours after she logged in": "every rotated refresh token inherits "
+            "the family's absolute expiry, set at the login: rotation never extends it",
+            "at 09:05, when her first access token expires": "that is what the refresh token "
+            "is for: the app gets a new access token without her",
+            "8 hours after the app's last refresh": "that would be a sliding expiry; here each "
+            "new refresh token carries the expiry of the login, not a fresh one",
+            "never, as long as the app keeps refreshing": "then a stolen refresh token could "
+            "be kept alive forever too; the family ends 8 hours after the login"}),
+        "At 17:00: the family's absolute expiry is login + refresh_ttl; rotation never extends it.",
+        hint="Introspect two successive refresh tokens of one login and compare their exp.",
+        choices=("at 09:05, when her first access token expires",
+                 "at 17:00, 8 hours after she logged in",
+                 "8 hours after the app's last refresh",
+                 "never, as long as the app keeps refreshing")),
+    Exercise(
+        "introspection-cache-delay", "06",
+        "An API caches introspection answers for 60 s. It last asked about a token 20 s before "
+        "the user logged out, which revoked the token. How many seconds after the revocation "
+        "does the API first refuse the token?",
+        _cache_delay_check(60, 20),
+        "40: the cached answer was 20 s old at the revocation and is kept 60 s in all.",
+        hint="The 60 s start when the API asked, not when the token was revoked."),
+    Exercise(
+        "query-token-leak", "01",
+        "An app sends its access token in the URL, as ?access_token=..., over HTTPS. Where can a "
+        "copy of the token end up?",
+        _choice("in access logs, proxies, browser history and Referer headers", {
+            "in access logs, proxies, browser history and Referer headers": "a URL is written "
+            "down wherever requests are handled or remembered; the header is not (RFC 6750 §2.3, "
+            "RFC 9110 §17.9)",
+            "only at the API that receives the request": "the web server and every proxy in front "
+            "of the API log the request line, query included, and a browser keeps the URL in its "
+            "history",
+            "nowhere: HTTPS encrypts the whole URL": "HTTPS hides the URL from the network, but "
+            "every endpoint that handles the request reads it in clear text and may log it",
+            "nowhere: the API removes the token before logging": "the access log is written by the "
+            "web server or proxy from the request line; the API's own code has no say in it"}),
+        "In access logs, proxies, browser history and Referer headers: send it in the "
+        "Authorization header instead (RFC 6750 §2.1).",
+        hint="Who reads a URL besides the API? Think of the server's log files and of a browser.",
+        choices=("only at the API that receives the request",
+                 "nowhere: HTTPS encrypts the whole URL",
+                 "in access logs, proxies, browser history and Referer headers",
+                 "nowhere: the API removes the token before logging")),
+    Exercise(
+        "stateless-jwt-leak", "02",
+        "A JWT access token valid for 30 days leaks. The API verifies tokens statelessly "
+        "(signature and claims, no denylist). After an hour the owner notices and revokes the "
+        "token at the authorization server. For how long can the attacker use it?",
+        _choice("until its exp, 30 days after it was issued", {
+            "until its exp, 30 days after it was issued": "the stateless API never hears of the "
+            "revocation: a long-lived bearer JWT leaks like an API key (RFC 7009 §3)",
+            "one hour, until the revocation": "that is what an API with a denylist or "
+            "introspection does; this one checks only the signature and the claims",
+            "5 minutes": "that is the course server's default access_ttl; this token was issued "
+            "for 30 days",
+            "not at all: the token is signed": "the signature proves who issued the token, not "
+            "who holds it: a bearer token works for whoever has a copy (RFC 6750 §1.2)"}),
+        "Until exp, 30 days after issue: revocation only works where the API consults state "
+        "(a denylist, or introspection).",
+        hint="What does a stateless API look at when it verifies a token?",
+        choices=("5 minutes", "one hour, until the revocation",
+                 "until its exp, 30 days after it was issued",
+                 "not at all: the token is signed")),
 ]}
 
 

@@ -114,13 +114,16 @@ class VerifiedClaims(dict[str, Any]):
     def report(self) -> VerificationReport:
         """Built on first use, so the fast path pays nothing for it."""
         if self._report is None:
-            now, kid, required = self._ctx
+            now, kid, required, leeway = self._ctx
             exp = self.get("exp")
-            life = (
-                f"expires in {format_duration(exp - now)} (at {format_time(exp)})"
-                if _is_number(exp)
-                else "no exp"
-            )
+            if not _is_number(exp):
+                life = "no exp"
+            elif now < exp:
+                life = f"expires in {format_duration(exp - now)} (at {format_time(exp)})"
+            else:  # accepted only thanks to the leeway: say so, never "expires in"
+                life = (f"expired {format_duration(now - exp)} ago, at {format_time(exp)}, "
+                        f"accepted within the {format_duration(leeway)} leeway (until "
+                        f"{format_time(exp + leeway)})")
             claims = f"typ {self.header.get('typ')}; iss and aud match; {life}"
             if required:
                 claims += f"; grants {' '.join(required)}"
@@ -256,7 +259,7 @@ class Verifier:
                                         jti=jti if isinstance(jti, str) else None)
         if err is not None:
             self._fail(err, [ok1, ok2], header, claims)
-        return VerifiedClaims(claims, header, (now, key.kid, required))
+        return VerifiedClaims(claims, header, (now, key.kid, required, policy.leeway))
 
     def _check_claims(
         self, header: dict[str, Any], claims: dict[str, Any], now: float,

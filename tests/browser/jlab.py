@@ -83,3 +83,38 @@ def widget_failures(page: Any) -> list[str]:
 
 def code_cell_count(page: Any) -> int:
     return page.locator(".jp-CodeCell").count()
+
+
+def _click_and_wait(page: Any, button: Any, changed: str, arg: Any, timeout: float = 30_000
+                    ) -> float:
+    """Click ``button``, wait until the JS predicate ``changed(arg)`` holds; seconds taken."""
+    start = time.perf_counter()
+    button.click()
+    page.wait_for_function(changed, arg=arg, timeout=timeout)
+    return time.perf_counter() - start
+
+
+def walk_flows(page: Any) -> tuple[list[str], list[float]]:
+    """Click every FlowWalker's Next button until it is disabled; returns each walker's final
+    counter text and the click-to-update latencies."""
+    finals: list[str] = []
+    latencies: list[float] = []
+    walkers = page.locator(".tokenlab-flowwalker")
+    for i in range(walkers.count()):
+        walker = walkers.nth(i)
+        walker.scroll_into_view_if_needed()
+        nxt = walker.locator("button", has_text="Next")
+        for _ in range(50):
+            if nxt.is_disabled():
+                break
+            before = walker.inner_text()
+            latencies.append(_click_and_wait(
+                page, nxt,
+                "([i, before]) => document.querySelectorAll('.tokenlab-flowwalker')[i]"
+                ".innerText !== before", [i, before]))
+        finals.append(walker.inner_text())
+    return finals, latencies
+
+
+def widget_text(page: Any, kind: str, index: int = 0) -> str:
+    return page.locator(f".tokenlab-{kind}").nth(index).inner_text()

@@ -1,0 +1,19 @@
+"""Interactive views for the notebooks (ipywidgets): thin, drivable from Python, never printing.
+
+>>> from tokenlab.widgets import FlowWalker                       # doctest: +SKIP
+>>> from tokenlab.scenarios import CLIENT_CREDENTIALS             # doctest: +SKIP
+>>> FlowWalker(CLIENT_CREDENTIALS)                                # doctest: +SKIP
+FlowWalker(client credentials: step 0 of 4)
+
+Each widget renders into its own state (``HTML`` and ``Image`` values), has a short stable
+``repr`` (the ``text/plain`` that nbval compares) and shows an exception in a callback as a message
+inside the widget, leaving its state as it was. ``import tokenlab`` does not import this package.
+"""
+
+from .clock import ClockControl
+from .exercise import ExerciseBox
+from .flow_walker import FlowWalker
+from .inspector import TokenInspector
+from .scopes import ScopeExplorer
+
+__all__ = ["ClockControl", "ExerciseBox", "FlowWalker", "ScopeExplorer", "TokenInspector"]
