@@ -118,3 +118,11 @@ def walk_flows(page: Any) -> tuple[list[str], list[float]]:
 
 def widget_text(page: Any, kind: str, index: int = 0) -> str:
     return page.locator(f".tokenlab-{kind}").nth(index).inner_text()
+
+
+def text_only_widgets(page: Any) -> list[str]:
+    """Outputs showing a tokenlab widget's plain-text repr where its view should be."""
+    return page.eval_on_selector_all(
+        '.jp-OutputArea-output[data-mime-type="text/plain"]',
+        """els => els.map(e => e.textContent.trim()).filter(t =>
+              /^(FlowWalker|TokenInspector|ClockControl|ScopeExplorer|ExerciseBox)\\(/.test(t))""")

@@ -21,6 +21,7 @@ from .jlab import (
     error_outputs,
     open_notebook,
     run_all,
+    text_only_widgets,
     walk_flows,
     widget_failures,
     widget_text,
@@ -85,7 +86,8 @@ def test_notebook_in_jupyterlab(lab: Lab, page: Any, artifacts: Path, name: str)
         expected = stored_widget_count(path, kind)
         if expected:  # views render a moment after their cell ran
             page.wait_for_selector(f".tokenlab-{css}", state="attached", timeout=30_000)
-            assert page.locator(f".tokenlab-{css}").count() == expected, f"{kind} views"
+    # A widget whose view failed to render shows its text/plain repr instead: none may.
+    assert text_only_widgets(page) == []
 
     finals, latencies = walk_flows(page)
     for final in finals:
@@ -96,12 +98,12 @@ def test_notebook_in_jupyterlab(lab: Lab, page: Any, artifacts: Path, name: str)
         latencies += _drive_start_page(page)
 
     page.screenshot(path=str(artifacts / f"{Path(name).stem}.png"), full_page=False)
-    if latencies:
-        print(f"{name}: {cells} cells run in {seconds:.1f} s; {len(finals)} walker(s) to the end; "
-              f"click-to-update median {statistics.median(latencies) * 1000:.0f} ms, "
-              f"max {max(latencies) * 1000:.0f} ms over {len(latencies)} clicks; "
-              f"{time.perf_counter() - started:.1f} s in all")
-        assert max(latencies) < LATENCY_BOUND_S
+    clicks = (f"click-to-update median {statistics.median(latencies) * 1000:.0f} ms, max "
+              f"{max(latencies) * 1000:.0f} ms over {len(latencies)} clicks" if latencies
+              else "no clicks")
+    print(f"{name}: {cells} cells run in {seconds:.1f} s; {len(finals)} walker(s) to the end; "
+          f"{clicks}; {time.perf_counter() - started:.1f} s in all")
+    assert max(latencies, default=0.0) < LATENCY_BOUND_S
     assert log.page_errors == []
     assert log.console_errors == []
 
