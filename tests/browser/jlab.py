@@ -16,7 +16,7 @@ CONSOLE_ALLOW = [
     re.compile(r"Registering a ServiceWorker .* (failed|denied)"),
 ]
 
-RUN_TIMEOUT_MS = 120_000
+RUN_TIMEOUT_MS = 60_000
 
 
 @dataclass
