@@ -105,9 +105,12 @@ def walk_flows(page: Any) -> tuple[list[str], list[float]]:
         walker.scroll_into_view_if_needed()
         nxt = walker.locator("button", has_text="Next")
         for _ in range(50):
-            if nxt.is_disabled():
-                break
             before = walker.inner_text()
+            counter = re.search(r"Step (\d+) of (\d+)", before)
+            # The counter, not the button, says when the end is reached: the button's disabled
+            # state is updated a moment after the text, so reading it could race.
+            if counter is None or counter.group(1) == counter.group(2):
+                break
             latencies.append(_click_and_wait(
                 page, nxt,
                 "([i, before]) => document.querySelectorAll('.tokenlab-flowwalker')[i]"
