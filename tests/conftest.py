@@ -9,10 +9,12 @@ from typing import Any
 import jwt
 import pytest
 
-from tokenlab import AuthServer, RegisteredClient, ResourceServer, SimClock
+from tokenlab import AuthServer, RegisteredClient, ResourceServer, SimClock, TokenResponse
 
 ISSUER = "https://auth.example"
 API = "https://api.example"
+#: Alice's password in every test that logs a user in.
+PASSWORD = "correct horse battery staple"
 
 Forge = Callable[..., str]
 
@@ -65,3 +67,21 @@ def forge(auth: AuthServer, clock: SimClock) -> Forge:
 
     return make
 
+
+
+@pytest.fixture
+def login(auth: AuthServer, app: RegisteredClient, api: ResourceServer) -> TokenResponse:
+    """Alice logs in to the weather app (password grant): a token pair with a refresh token."""
+    auth.register_user("alice", PASSWORD)
+    return auth.password_grant(app.client_id, app.client_secret, "alice", PASSWORD)
+
+
+def rt(t: TokenResponse) -> str:
+    """The refresh token of a response that must have one."""
+    assert t.refresh_token is not None
+    return t.refresh_token
+
+
+def jti(token: str) -> str:
+    """A JWT's ``jti``, read without verification (the tests check it elsewhere)."""
+    return str(jwt.decode(token, options={"verify_signature": False})["jti"])

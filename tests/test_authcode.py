@@ -25,9 +25,8 @@ from tokenlab import (
 )
 from tokenlab.authcode import CODE
 
-from .conftest import API
+from .conftest import API, PASSWORD
 
-PASSWORD = "correct horse battery staple"
 WEB_CB = "https://web.example/cb"
 SPA_CB = "https://spa.example/cb"
 

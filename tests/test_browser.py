@@ -16,10 +16,9 @@ from tokenlab import (
 from tokenlab.browser import BROWSER, Browser
 from tokenlab.client import BROWSER as CLIENT_BROWSER
 
-from .conftest import ISSUER
+from .conftest import ISSUER, PASSWORD
 
 CALLBACK = "https://app.example/callback"
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture

@@ -22,10 +22,9 @@ from tokenlab.endpoints import NOTE_ROPC_GRANT
 from tokenlab.pkce import s256_challenge
 from tokenlab.wire import Event
 
-from .conftest import API, ISSUER
+from .conftest import API, ISSUER, PASSWORD
 
 CALLBACK = "https://app.example/callback"
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture

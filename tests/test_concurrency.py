@@ -21,10 +21,9 @@ from tokenlab import (
     TokenResponse,
 )
 
-from .conftest import API, ISSUER
+from .conftest import API, ISSUER, PASSWORD
 
 TRIALS = 1_000
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture

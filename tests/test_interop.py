@@ -24,10 +24,9 @@ from tokenlab import AuthServer, ExpiredTokenError, ResourceServer, SimClock
 from tokenlab.keys import generate_key
 from tokenlab.randomness import RandomSource
 
-from .conftest import API, ISSUER
+from .conftest import API, ISSUER, PASSWORD
 
 ASYMMETRIC = ["EdDSA", "ES256", "RS256"]
-PASSWORD = "correct horse battery staple"
 
 
 def world(alg: str, start: float | None = None) -> tuple[AuthServer, SimClock, str]:

@@ -19,9 +19,8 @@ from tokenlab import (
     TokenResponse,
 )
 
-from .conftest import API, ISSUER, Forge
+from .conftest import API, ISSUER, PASSWORD, Forge, rt
 
-PASSWORD = "correct horse battery staple"
 ACTIVE_KEYS = {"active", "scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti",
                "token_type"}
 
@@ -32,10 +31,6 @@ def login(auth: AuthServer, app: RegisteredClient, api: ResourceServer) -> Token
     return auth.password_grant(app.client_id, app.client_secret, "alice", PASSWORD,
                                scope="weather:read")
 
-
-def rt(t: TokenResponse) -> str:
-    assert t.refresh_token is not None
-    return t.refresh_token
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong"])

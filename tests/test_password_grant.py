@@ -21,9 +21,7 @@ from tokenlab import (
     TokenError,
 )
 
-from .conftest import API, ISSUER
-
-PASSWORD = "correct horse battery staple"
+from .conftest import API, ISSUER, PASSWORD
 
 
 @pytest.fixture

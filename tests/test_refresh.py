@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import jwt
 import pytest
 
 import tokenlab
@@ -23,22 +22,7 @@ from tokenlab import (
 )
 from tokenlab.store import DENYLIST
 
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def login(auth: AuthServer, app: RegisteredClient, api: ResourceServer) -> TokenResponse:
-    auth.register_user("alice", PASSWORD)
-    return auth.password_grant(app.client_id, app.client_secret, "alice", PASSWORD)
-
-
-def jti(token: str) -> str:
-    return str(jwt.decode(token, options={"verify_signature": False})["jti"])
-
-
-def rt(t: TokenResponse) -> str:
-    assert t.refresh_token is not None
-    return t.refresh_token
+from .conftest import PASSWORD, jti, rt
 
 
 def test_rfc9700_4_14_2_public_face_of_issue_3_exactly(

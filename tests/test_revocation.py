@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import jwt
 import pytest
 
 from tokenlab import (
@@ -23,24 +22,7 @@ from tokenlab import (
 )
 from tokenlab.store import DENYLIST
 
-from .conftest import API, ISSUER, Forge
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def login(auth: AuthServer, app: RegisteredClient, api: ResourceServer) -> TokenResponse:
-    auth.register_user("alice", PASSWORD)
-    return auth.password_grant(app.client_id, app.client_secret, "alice", PASSWORD)
-
-
-def rt(t: TokenResponse) -> str:
-    assert t.refresh_token is not None
-    return t.refresh_token
-
-
-def jti(token: str) -> str:
-    return str(jwt.decode(token, options={"verify_signature": False})["jti"])
+from .conftest import API, ISSUER, PASSWORD, Forge, jti, rt
 
 
 def snapshot(auth: AuthServer) -> dict[str, Any]:

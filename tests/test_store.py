@@ -3,7 +3,6 @@ memory bounded; a restart of an in-memory store forgets everything."""
 
 from __future__ import annotations
 
-import jwt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,13 +23,7 @@ from tokenlab.authcode import CODE
 from tokenlab.families import FAMILY, REFRESH
 from tokenlab.store import DENYLIST
 
-from .conftest import API, ISSUER
-
-PASSWORD = "correct horse battery staple"
-
-
-def jti(token: str) -> str:
-    return str(jwt.decode(token, options={"verify_signature": False})["jti"])
+from .conftest import API, ISSUER, PASSWORD, jti
 
 
 def test_memory_store_implements_the_store_protocol() -> None:

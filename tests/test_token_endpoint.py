@@ -14,14 +14,13 @@ from tokenlab import AuthServer, RegisteredClient, Request, ResourceServer, Resp
 from tokenlab.endpoints import NOTE_CREDENTIAL_IN_URL, NOTE_LOGIN_IN_URL, NOTE_ROPC_GRANT
 from tokenlab.pkce import s256_challenge
 
-from .conftest import API, ISSUER
+from .conftest import API, ISSUER, PASSWORD
 
 TOKEN = f"{ISSUER}/token"
 REVOKE = f"{ISSUER}/revoke"
 INTROSPECT = f"{ISSUER}/introspect"
 AUTHORIZE = f"{ISSUER}/authorize"
 CALLBACK = "https://app.example/callback"
-PASSWORD = "correct horse battery staple"
 VERIFIER = "v" * 43
 
 

@@ -21,9 +21,7 @@ from tokenlab import (
 from tokenlab.randomness import RandomSource
 from tokenlab.users import COURSE_COST, DEFAULT_COST, ScryptCost, UserRegistry, check_password
 
-from .conftest import ISSUER
-
-PASSWORD = "correct horse battery staple"
+from .conftest import ISSUER, PASSWORD
 
 
 class Spy:

@@ -34,9 +34,8 @@ from tokenlab.viz import (
 from tokenlab.viz.timeline import ACCESS, EXPIRY, REFRESH, REFRESH_TOKEN, REVOCATION, USE
 from tokenlab.wire import basic_authorization
 
-from .conftest import API, ISSUER
+from .conftest import API, ISSUER, PASSWORD
 
-PASSWORD = "correct horse battery staple"
 CALLBACK = "https://app.example/callback"
 WARNING = to_rgba("#D55E00")
 A = TypeVar("A", bound=Artist)

@@ -19,10 +19,9 @@ from tokenlab import (
 from tokenlab.tokens import shorten
 from tokenlab.wire import FORM, MASK, Headers
 
-from .conftest import API, ISSUER
+from .conftest import API, ISSUER, PASSWORD
 
 TOKEN_URL = f"{ISSUER}/token"
-PASSWORD = "correct horse battery staple"
 
 
 def basic(client_id: str, secret: str) -> str:
