@@ -95,6 +95,19 @@ def test_rfc6749_3_1_2_redirect_uri_query_is_kept_and_parameters_appended(
     assert r.params["tenant"] == "7" and r.state == "st-123"
 
 
+@pytest.mark.parametrize("registered", ["https://t.example/cb?", "https://t.example/cb?tenant=7&"])
+def test_rfc6749_3_1_2_redirect_uri_ending_in_a_separator_still_carries_the_code(
+        auth: AuthServer, web: RegisteredClient, registered: str) -> None:
+    """A registered URI ending in '?' (an empty query) or '&' must not lose the code to a
+    doubled separator ('cb??code=...' makes the parameter '?code')."""
+    app = auth.register_client("tenant-app", ["weather:read"], redirect_uris=[registered])
+    verifier = make_verifier()
+    r = login(auth, app, verifier)
+    assert "??" not in r.location and "&&" not in r.location and "?&" not in r.location
+    assert r.code is not None and r.state == "st-123"
+    assert exchange(auth, app, r.code, verifier).access_token
+
+
 @pytest.mark.parametrize("uri", [
     "https://web.example/c",            # a prefix of the registered URI
     "https://web.example/cb/",          # trailing slash

@@ -73,9 +73,9 @@ def test_rfc7914_equal_passwords_get_different_salts(auth: AuthServer) -> None:
     assert _parse(a.password_hash)[2] != _parse(b.password_hash)[2]
     assert a.password_hash != b.password_hash
     # And a password change draws a fresh salt too.
-    before = auth.users._users["alice"].password_hash
-    auth.users.set_password("alice", PASSWORD)
-    assert auth.users._users["alice"].password_hash != before
+    before = auth.users._users["alice"]
+    auth.users.replace(before, auth.users.with_new_password(before, PASSWORD))
+    assert auth.users._users["alice"].password_hash != before.password_hash
 
 
 def test_rfc7914_seeded_server_uses_course_cost_unseeded_the_default() -> None:
@@ -187,11 +187,15 @@ def test_register_user_refuses_a_duplicate_and_keeps_the_first(auth: AuthServer)
     assert auth.users.authenticate("alice", "another password") is None
 
 
-def test_set_password_refuses_bad_input(auth: AuthServer) -> None:
-    auth.register_user("alice", PASSWORD)
-    with pytest.raises(ValueError, match="no user"):
-        auth.users.set_password("bob", "x")
+def test_new_password_refuses_bad_input_and_stale_users(auth: AuthServer) -> None:
+    alice = auth.register_user("alice", PASSWORD)
     for bad in ("", None):
         with pytest.raises(ValueError, match="non-empty string"):
-            auth.users.set_password("alice", bad)  # type: ignore[arg-type]
-    assert auth.users.authenticate("alice", PASSWORD) is not None
+            auth.users.with_new_password(alice, bad)  # type: ignore[arg-type]
+    changed = auth.users.with_new_password(alice, "second")
+    auth.users.replace(alice, changed)
+    # Compare-and-set: a change computed from the old record cannot overwrite the newer one.
+    with pytest.raises(ValueError, match="changed since"):
+        auth.users.replace(alice, auth.users.with_new_password(alice, "third"))
+    assert auth.users.authenticate("alice", "second") is not None
+    assert auth.users.authenticate("alice", PASSWORD) is None

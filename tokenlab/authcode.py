@@ -15,9 +15,9 @@ was sent.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from .clock import format_duration, format_time
 from .errors import (
@@ -73,8 +73,14 @@ class AuthorizationRedirect:
         return f"AuthorizationRedirect({urlsplit(self.location)._replace(query='').geturl()}, {p})"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class CodeRecord:
+    """An issued code, stored under its SHA-256. Immutable: spending it writes a new record.
+
+    ``user_version`` is the user's password version when they logged in: a password change
+    before the exchange voids the code (RFC 9700 §4.14.2).
+    """
+
     client_id: str
     redirect_uri: str
     scopes: tuple[str, ...]
@@ -82,14 +88,18 @@ class CodeRecord:
     audience: str
     challenge: str | None
     expires_at: float
+    user_version: int
     used: bool = False
     family_id: str | None = None
 
 
 def _redirect(redirect_uri: str, **params: str | None) -> AuthorizationRedirect:
-    query = urlencode({k: v for k, v in params.items() if v is not None})
-    sep = "&" if urlsplit(redirect_uri).query else "?"
-    return AuthorizationRedirect(f"{redirect_uri}{sep}{query}")
+    """``redirect_uri`` with ``params`` added to its query, which "MUST be retained"
+    (RFC 6749 §3.1.2) — also when it is empty (``cb?``) or ends in ``&``."""
+    parts = urlsplit(redirect_uri)
+    added = urlencode({k: v for k, v in params.items() if v is not None})
+    kept = parts.query.rstrip("&")
+    return AuthorizationRedirect(urlunsplit(parts._replace(query=f"{kept}&{added}" if kept else added)))
 
 
 class AuthorizationCodeMixin:
@@ -162,10 +172,14 @@ class AuthorizationCodeMixin:
         if user is None:
             raise AccessDeniedError("wrong user name or password: the login page asks again")
         with self._lock:
+            if not self.users.is_current(user):
+                raise AccessDeniedError(
+                    "the password changed while this login was being checked: the login page "
+                    "asks again, for the new password (RFC 9700 §4.14.2)")
             now = self.clock.time()
             code = self.random.token_urlsafe("authorization_code", 32)
             record = CodeRecord(client.client_id, redirect_uri, scopes, user.username, audience,
-                                code_challenge, now + self.code_ttl)
+                                code_challenge, now + self.code_ttl, user.version)
             self.store.put(CODE, token_hash(code), record, until=record.expires_at)
         return _redirect(redirect_uri, code=code, state=state)
 
@@ -224,11 +238,15 @@ class AuthorizationCodeMixin:
                 raise InvalidGrantError(
                     "a code_verifier was sent for a code issued without a code_challenge: "
                     "refused as a possible PKCE downgrade (RFC 9700 §2.1.1)")
+            user = self.users.get(record.subject)
+            if user is None or user.version != record.user_version:
+                raise InvalidGrantError(
+                    "the user's password changed after this code was issued, so the code is "
+                    "void: log in again (RFC 9700 §4.14.2)")
             response = self._issue_with_refresh(client, record.subject, record.scopes,
-                                                record.audience)
-            family = self.families.find_refresh_token(response.refresh_token or "")
-            record.used = True
-            record.family_id = family.family_id if family else None
+                                                record.audience, user=user)
+            issued = self.families.find_refresh_token(response.refresh_token or "")
+            spent = replace(record, used=True, family_id=issued.family_id if issued else None)
             # Keep the spent code while its tokens may live, to recognise a replay.
-            self.store.put(CODE, token_hash(code), record, until=now + self.refresh_ttl)
+            self.store.put(CODE, token_hash(code), spent, until=now + self.refresh_ttl)
             return response

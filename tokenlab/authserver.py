@@ -157,7 +157,10 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
     def change_password(self, username: str, old_password: str, new_password: str) -> int:
         """Change a user's password and revoke every token issued for them (all families).
 
-        Returns how many live access tokens went on the denylist.
+        Grants that checked the old password but have not issued yet, and authorization codes
+        issued before the change, yield nothing afterwards (RFC 9700 §4.14.2: a password change
+        is a security event that ends the user's refresh tokens). Returns how many live access
+        tokens went on the denylist.
         """
         for name, value in (("username", username), ("old_password", old_password),
                             ("new_password", new_password)):
@@ -165,10 +168,16 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
                 raise TypeError(f"{name} must be a string, not {type(value).__name__}")
         if not new_password:
             raise InvalidRequestError("the new password is empty")
-        if self.users.authenticate(username, old_password) is None:
+        user = self.users.authenticate(username, old_password)
+        if user is None:
             raise InvalidGrantError("wrong user name or password: the password was not changed")
+        changed = self.users.with_new_password(user, new_password)  # slow hash: outside the lock
         with self._lock:
-            self.users.set_password(username, new_password)
+            if not self.users.is_current(user):
+                raise InvalidGrantError(
+                    "the password was changed by another request while this one was being "
+                    "checked; nothing was changed: try again with the current password")
+            self.users.replace(user, changed)
             now = self.clock.time()
             return sum(self.families.revoke(f, "password changed", now)
                        for f in self.families.of_subject(username) if not f.revoked)
@@ -249,7 +258,7 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
         user = self.users.authenticate(username, password)
         if user is None:
             raise InvalidGrantError("wrong user name or password")
-        return self._issue_with_refresh(client, user.username, scopes, audience)
+        return self._issue_with_refresh(client, user.username, scopes, audience, user=user)
 
     def refresh(
         self,
@@ -297,7 +306,7 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
             scopes = family.scopes
             if scope is not None:
                 scopes = self._grant_scopes(family.scopes, scope, client_id)
-            record.spent = True
+            self.families.spend(refresh_token, record, family)
             return self._issue_in_family(family, scopes)
 
     def metadata(self) -> dict[str, Any]:
@@ -400,10 +409,19 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
                              scope=" ".join(scopes))
 
     def _issue_with_refresh(
-        self, client: _ClientRecord, subject: str, scopes: tuple[str, ...], audience: str
+        self, client: _ClientRecord, subject: str, scopes: tuple[str, ...], audience: str,
+        *, user: User | None = None,
     ) -> TokenResponse:
-        """Start a new family for a fresh grant and issue its first token pair."""
+        """Start a new family for a fresh grant and issue its first token pair.
+
+        ``user`` is the user as the grant authenticated them: if their password changed since
+        (a :meth:`change_password` between the check and now), nothing is issued.
+        """
         with self._lock:
+            if user is not None and not self.users.is_current(user):
+                raise InvalidGrantError(
+                    "the password changed while this login was being checked: nothing is "
+                    "issued for the old password; log in again (RFC 9700 §4.14.2)")
             now = self.clock.time()
             family = Family(
                 family_id=self.random.token_urlsafe("family_id", 9), client_id=client.client_id,

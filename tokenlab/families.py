@@ -13,7 +13,7 @@ Refresh tokens are opaque random strings; only their SHA-256 is stored.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from .store import DENYLIST, MemoryStore
 
@@ -27,8 +27,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Family:
+    """One grant's descendants. Immutable: a change is a new record written to the store."""
+
     family_id: str
     client_id: str
     subject: str
@@ -38,11 +40,14 @@ class Family:
     expires_at: float
     revoked: bool = False
     revoked_reason: str = ""
-    access_tokens: dict[str, float] = field(default_factory=dict)  # jti -> exp
+    #: ``(jti, exp)`` of every access token issued in the family, oldest first.
+    access_tokens: tuple[tuple[str, float], ...] = ()
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class RefreshRecord:
+    """One refresh token of a family (stored under the token's SHA-256). Immutable."""
+
     token_id: str
     family_id: str
     client_id: str
@@ -51,7 +56,12 @@ class RefreshRecord:
 
 
 class TokenFamilies:
-    """Families and refresh tokens kept in a :class:`~tokenlab.store.MemoryStore`."""
+    """Families and refresh tokens kept in a :class:`~tokenlab.store.MemoryStore`.
+
+    Every change is an explicit :meth:`~tokenlab.store.Store.put` of a new immutable record, so a
+    store that hands out copies (a database) loses nothing. Callers hold the server's lock around
+    a read-check-write sequence.
+    """
 
     def __init__(self, store: MemoryStore) -> None:
         self.store = store
@@ -71,18 +81,30 @@ class TokenFamilies:
         record = self.store.get(REFRESH, token_hash(token))
         return record if isinstance(record, RefreshRecord) else None
 
-    def add_access_token(self, family: Family, jti: str, exp: float) -> None:
-        family.access_tokens[jti] = exp
+    def spend(self, token: str, record: RefreshRecord, family: Family) -> None:
+        """Mark a refresh token as exchanged: presented again, it reveals a copy."""
+        self.store.put(REFRESH, token_hash(token), replace(record, spent=True),
+                       until=family.expires_at)
+
+    def add_access_token(self, family: Family, jti: str, exp: float) -> Family:
+        """Record an access token issued in ``family``; returns the family as now stored."""
+        current = self.get(family.family_id) or family
+        updated = replace(current, access_tokens=(*current.access_tokens, (jti, exp)))
         # An access token issued near the family's end outlives it: keep the family until that
-        # token is over (+ leeway), or a purge forgets it and a password change misses the token.
-        self.store.put(FAMILY, family.family_id, family, until=exp + self.denylist_leeway)
+        # token is over (+ leeway), or it is dropped and a password change misses the token.
+        self.store.put(FAMILY, family.family_id, updated,
+                       until=max(family.expires_at, exp + self.denylist_leeway))
+        return updated
 
     def revoke(self, family: Family, reason: str, now: float) -> int:
         """Revoke the family; its live access tokens go on the denylist. Returns how many."""
-        family.revoked = True
-        family.revoked_reason = reason
+        current = self.get(family.family_id) or family
+        if not current.revoked:
+            self.store.put(FAMILY, family.family_id,
+                           replace(current, revoked=True, revoked_reason=reason),
+                           until=current.expires_at)
         live = 0
-        for jti, exp in family.access_tokens.items():
+        for jti, exp in current.access_tokens:
             if exp + self.denylist_leeway > now:
                 self.deny(jti, exp)
                 live += 1

@@ -62,8 +62,12 @@ def check_password(password: str, stored: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """A resource owner. ``version`` counts password changes: a grant remembers the version it
+    authenticated and is void once the password changed (RFC 9700 §4.14.2)."""
+
     username: str
     password_hash: str
+    version: int = 0
 
     def __repr__(self) -> str:
         return f"User({self.username!r}, password stored as a salted scrypt hash)"
@@ -93,13 +97,31 @@ class UserRegistry:
         self._users[username] = user
         return user
 
-    def set_password(self, username: str, password: str) -> None:
-        if username not in self._users:
-            raise ValueError(f"no user {username!r}")
+    def with_new_password(self, user: User, password: str) -> User:
+        """``user`` with ``password`` hashed (a fresh salt) and the version moved on; not yet
+        stored — :meth:`replace` does that. Hashing is slow, so it happens outside any lock."""
         if not isinstance(password, str) or not password:
             raise ValueError("the new password must be a non-empty string")
-        self._users[username] = User(
-            username, hash_password(password, self._random.bytes("password-salt", 16), self.cost))
+        return User(user.username,
+                    hash_password(password, self._random.bytes("password-salt", 16), self.cost),
+                    user.version + 1)
+
+    def replace(self, expected: User, new: User) -> None:
+        """Store ``new`` in place of ``expected`` — only if ``expected`` is still current
+        (compare-and-set), so a change checked against a password that has since changed
+        cannot overwrite the newer one. Call under the server's lock."""
+        if not self.is_current(expected):
+            raise ValueError(f"user {expected.username!r} changed since it was read")
+        self._users[new.username] = new
+
+    def is_current(self, user: User) -> bool:
+        """True while ``user`` (as a grant authenticated it) is what the registry holds: same
+        password, no change since."""
+        current = self._users.get(user.username)
+        return current is not None and current.version == user.version
+
+    def get(self, username: str) -> User | None:
+        return self._users.get(username)
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The user if the password is right; ``None`` otherwise — same cost either way."""
