@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from types import MappingProxyType
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,7 +22,7 @@ from tokenlab.api import NOTE_URL_QUERY
 from tokenlab.client import CookieStorage, LocalStorage, MemoryStorage, make_storage
 from tokenlab.endpoints import NOTE_ROPC_GRANT
 from tokenlab.pkce import s256_challenge
-from tokenlab.wire import Event
+from tokenlab.wire import Event, Response
 
 from .conftest import API, ISSUER, PASSWORD
 
@@ -462,3 +464,85 @@ def test_each_storage_explains_itself_in_one_line() -> None:
         assert "\n" not in text and word in text
     own = LocalStorage()
     assert make_storage(own) is own
+
+
+# -- the token type (RFC 6749 §7.1) ----------------------------------------------------------------
+
+#: A token response without any token_type.
+DROP = object()
+
+
+def _rewrite_token_type(monkeypatch: pytest.MonkeyPatch, auth: AuthServer, token_type: object,
+                        *, only_grant: str | None = None) -> None:
+    """A fake authorization server: its token responses say ``token_type`` (``DROP``: none)."""
+    real = auth.handle
+
+    def handle(request: Request, sender: str = "client") -> Response:
+        response = real(request, sender)
+        grant = (request.body or {}).get("grant_type")
+        if response.status == 200 and "access_token" in response.json() and (
+                only_grant is None or grant == only_grant):
+            body = {k: v for k, v in response.json().items() if k != "token_type"}
+            if token_type is not DROP:
+                body["token_type"] = token_type
+            return dataclasses.replace(response, body=body)
+        return response
+
+    monkeypatch.setattr(auth, "handle", handle)
+
+
+@pytest.mark.parametrize("token_type", ["mac", "DPoP", "Bearer2", "", 1, DROP],
+                         ids=["mac", "DPoP", "Bearer2", "empty", "number", "missing"])
+def test_rfc6749_7_1_client_refuses_a_token_type_it_does_not_understand(
+        auth: AuthServer, app: RegisteredClient, api: ResourceServer,
+        monkeypatch: pytest.MonkeyPatch, token_type: object) -> None:
+    _rewrite_token_type(monkeypatch, auth, token_type)
+    client = Client(auth, app, api)
+    assert not client.login()
+    assert not client.logged_in and client.access_token is None and client.storage.load() == {}
+    assert client.last_error is not None
+    assert client.last_error.startswith("unsupported_token_type: ") and "RFC 6749 §7.1" in client.last_error
+    assert ("no token_type" if token_type is DROP else repr(token_type)) in client.last_error
+    assert client.get("/me").status == 401  # it asks again, is refused again, sends no token
+    assert "Authorization" not in auth.wire.events[-1].headers
+
+
+@pytest.mark.parametrize("token_type", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_rfc6749_5_1_token_type_is_case_insensitive(
+        auth: AuthServer, app: RegisteredClient, api: ResourceServer,
+        monkeypatch: pytest.MonkeyPatch, token_type: str) -> None:
+    """RFC 6749 §5.1: token_type "Value is case insensitive"; RFC 6750 §2.1 sends "Bearer"."""
+    _rewrite_token_type(monkeypatch, auth, token_type)
+    client = Client(auth, app, api)
+    assert client.login(), client.last_error
+    assert client.get("/me").status == 200
+    assert auth.wire.events[-1].headers["Authorization"] == f"Bearer {client.access_token}"
+
+
+def test_rfc6749_7_1_refresh_with_an_unknown_token_type_keeps_no_token(
+        auth: AuthServer, web: RegisteredClient, api: ResourceServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    client = Client(auth, web, api, grant="password")
+    assert client.login("alice", PASSWORD) and client.refresh_token is not None
+    _rewrite_token_type(monkeypatch, auth, "mac", only_grant="refresh_token")
+    assert not client.refresh()
+    assert not client.logged_in and client.storage.load() == {}
+    assert client.last_error is not None and client.last_error.startswith("unsupported_token_type")
+
+
+def test_rfc6749_7_1_a_client_that_understands_more_types_can_say_so(
+        auth: AuthServer, app: RegisteredClient, api: ResourceServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook a DPoP-capable client (RFC 9449) uses: the types it understands, and the
+    Authorization scheme each is sent with."""
+
+    class Understands(Client):
+        token_types = MappingProxyType({**Client.token_types, "dpop": "DPoP"})
+
+    _rewrite_token_type(monkeypatch, auth, "dpop")
+    assert not Client(auth, app, api).login()
+    client = Understands(auth, app, api)
+    assert client.login(), client.last_error
+    assert client.token_type == "DPoP"
+    client.get("/me")
+    assert auth.wire.events[-1].headers["Authorization"] == f"DPoP {client.access_token}"

@@ -8,6 +8,7 @@ import pytest
 from tokenlab import AuthServer, ResourceServer, SimClock
 from tokenlab.exercises import exercise, for_notebook
 from tokenlab.exposure import simulate_exposure
+from tokenlab.report import VerificationReport
 
 from .conftest import API, ISSUER
 
@@ -44,17 +45,30 @@ def test_garbage_is_a_wrong_answer_not_an_error(answer: object) -> None:
     assert not exercise("stateless-jwt-leak").check(answer)
 
 
-def test_the_simulator_agrees_with_the_solution() -> None:
+def test_rfc7009_2_the_simulator_agrees_with_the_solution() -> None:
     """Revoked after an hour, the token still passes a stateless API until exp, and is refused
-    from exp on; an API with the denylist refuses it from the revocation on."""
+    from exp on; an API with the denylist refuses it from the revocation on — checked while the
+    token is still alive, so that only the denylist can be what refuses it (RFC 7009 §2)."""
     clock = SimClock()
     auth = AuthServer(ISSUER, clock=clock, seed=1, access_ttl=30 * DAY)
     stateless = ResourceServer(API, auth, revocation="none")
     denylist = ResourceServer(API, auth)
     app = auth.register_client("app", ["weather:read"])
     token = auth.client_credentials(app.client_id, app.client_secret).access_token
-    leak = simulate_exposure("30-day JWT", clock, lambda: stateless.verify(token),
+    start = clock.time()
+    at_denylist: dict[float, VerificationReport] = {}
+
+    def attempt() -> object:
+        """The leaked copy, tried at both APIs at the same moment."""
+        at_denylist[clock.time() - start] = denylist.check(token)
+        return stateless.verify(token)
+
+    leak = simulate_exposure("30-day JWT", clock, attempt,
                              duration=31 * DAY, every=3600, detected_at=3600,
                              on_detect=lambda: auth.revoke(token, app.client_id, app.client_secret))
     assert leak.window == 30 * DAY - 3600 and not dict(leak.tries)[30 * DAY]
-    assert denylist.check(token).failed_step is not None
+    alive = {t: report for t, report in at_denylist.items() if dict(leak.tries)[t]}
+    assert len(alive) == 30 * 24  # the stateless API took it for 30 days: the token was alive
+    assert [t for t, report in alive.items() if report.ok] == [0]  # before the revocation only
+    refusals = {report.failed_step.detail for t, report in alive.items() if report.failed_step}
+    assert len(refusals) == 1 and "denylist" in refusals.pop()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tokenlab import AuthServer, ResourceServer, SimClock
+import pytest
+
+from tokenlab import AuthServer, ExpiredTokenError, ResourceServer, SimClock
 from tokenlab.apikeys import APIKeyStore
 from tokenlab.exposure import simulate_exposure
 
@@ -17,10 +19,17 @@ def test_key_vs_token_exposure() -> None:
     keys = APIKeyStore(auth.random, clock)
     key = keys.issue("app").key
     token = auth.client_credentials(app.client_id, app.client_secret).access_token
+    start = clock.time()
+    assert api.verify(token)["client_id"] == app.client_id  # alive before the key's hour
 
     key_leak = simulate_exposure("API key", clock, lambda: keys.check(key),
                                  duration=3600, every=60)
     assert key_leak.accepted == len(key_leak.tries) == 61 and key_leak.window == 3600
+    # The simulation ran on this world's clock: the hour passed for everything in it, so the
+    # 5-minute token issued at its start is now refused, on exp — hence a second world below.
+    assert clock.time() == start + 3600 + 60  # 61 tries, a minute apart
+    with pytest.raises(ExpiredTokenError):
+        api.verify(token)
 
     clock2 = SimClock()
     auth2 = AuthServer(ISSUER, clock=clock2, seed=1, access_ttl=300)
@@ -31,7 +40,6 @@ def test_key_vs_token_exposure() -> None:
                                    duration=3600, every=60)
     assert token_leak.accepted == 5 and token_leak.window == 240  # refused at 300 s: on exp
     assert "5 of 61" in str(token_leak)
-    assert token and api  # the first world's token is untouched by the simulation
 
 
 def test_detection_revokes() -> None:

@@ -282,3 +282,77 @@ def test_rfc7009_revocation_modes_are_checked(auth: AuthServer) -> None:
     assert ResourceServer(API, issuer=ISSUER, jwks=auth.jwks()).revocation == "none"
     with pytest.raises(ValueError, match="introspection_cache_ttl"):
         ResourceServer(API, auth, revocation="introspect", introspection_cache_ttl=-1)
+
+
+# -- token_type_hint orders the lookup (RFC 7009 §2.1) --------------------------------------------
+
+
+def _spy_lookups(auth: AuthServer, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record which lookups revoke makes, in order: the refresh-token store, then (or first)
+    the access-token check."""
+    from tokenlab.verify import Verifier
+
+    calls: list[str] = []
+    find_refresh = auth.families.find_refresh_token
+    validate = Verifier.validate
+
+    def spy_refresh(token: str) -> Any:
+        calls.append("refresh_token")
+        return find_refresh(token)
+
+    def spy_access(self: Verifier, *args: Any, **kw: Any) -> Any:
+        calls.append("access_token")
+        return validate(self, *args, **kw)
+
+    monkeypatch.setattr(auth.families, "find_refresh_token", spy_refresh)
+    monkeypatch.setattr(Verifier, "validate", spy_access)
+    return calls
+
+
+@pytest.mark.parametrize(("hint", "kind", "lookups"), [
+    ("access_token", "access", ["access_token"]),
+    ("access_token", "refresh", ["access_token", "refresh_token"]),
+    ("refresh_token", "refresh", ["refresh_token"]),
+    ("refresh_token", "access", ["refresh_token", "access_token"]),
+    (None, "refresh", ["refresh_token"]),
+    (None, "access", ["refresh_token", "access_token"]),
+])
+def test_rfc7009_2_1_the_hint_orders_the_lookup_and_a_miss_extends_the_search(
+        auth: AuthServer, app: RegisteredClient, api: ResourceServer, login: TokenResponse,
+        monkeypatch: pytest.MonkeyPatch, hint: str | None, kind: str,
+        lookups: list[str]) -> None:
+    """RFC 7009 §2.1: the hint "MAY" be used "to optimize the token lookup. If the server is
+    unable to locate the token using the given hint, it MUST extend its search across all of
+    its supported token types." The hinted kind is looked up first, and only on a miss the
+    other."""
+    token = login.access_token if kind == "access" else rt(login)
+    calls = _spy_lookups(auth, monkeypatch)
+    auth.revoke(token, app.client_id, app.client_secret, hint)
+    assert calls == lookups
+    with pytest.raises(RevokedTokenError):
+        api.verify(login.access_token)
+
+
+def test_rfc7009_2_2_revoking_an_expired_token_still_inside_an_apis_leeway_denies_it(
+        auth: AuthServer, app: RegisteredClient, clock: SimClock) -> None:
+    """Revocation checks the token with the shared rules but not its lifetime: a token past
+    exp that a lenient API still accepts must reach the denylist."""
+    lenient = ResourceServer(API, auth, leeway=30)
+    t = auth.client_credentials(app.client_id, app.client_secret)
+    clock.advance(310)
+    assert lenient.verify(t.access_token)
+    auth.revoke(t.access_token, app.client_id, app.client_secret)
+    with pytest.raises(RevokedTokenError):
+        lenient.verify(t.access_token)
+
+
+def test_rfc7009_2_2_revoking_a_not_yet_valid_own_token_denies_it(
+        auth: AuthServer, app: RegisteredClient, api: ResourceServer, clock: SimClock,
+        forge: Forge) -> None:
+    """A token that becomes valid later is revoked now: otherwise it would come alive after
+    the client asked for it to end."""
+    token = forge(client_id=app.client_id, nbf=int(clock.time()) + 60)
+    auth.revoke(token, app.client_id, app.client_secret)
+    clock.advance(60)
+    with pytest.raises(RevokedTokenError):
+        api.verify(token)

@@ -230,10 +230,11 @@ def test_authorization_code_walks_login_page_code_state_exchange_and_call() -> N
     verifier = (exchange.events[0].body or {})["code_verifier"]
     assert isinstance(verifier, str) and s256_challenge(verifier) == sent["code_challenge"]
     assert "code_verifier" not in sent
-    # the password goes to the authorization server only
-    for event in walk.events:
-        if event.body and "password" in event.body:
-            assert event.receiver == "auth server"
+    # RFC 6749 §4.1: the password goes to the authorization server's login page, and nowhere else
+    password = walk.world.password
+    assert [(e.receiver, e.method, e.path, (e.body or {}).get("password")) for e in walk.events
+            if "password" in (e.body or {})] == [("auth server", "POST", "/authorize", password)]
+    assert not any(password in e.url for e in walk.events)
     assert all(s.passed is not False for s in walk.steps)
     assert call.report is not None and call.report.claims is not None
     assert call.report.claims["sub"] == "alice"

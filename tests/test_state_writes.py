@@ -46,7 +46,7 @@ class CopyingStore(MemoryStore):
 @pytest.fixture
 def world() -> tuple[AuthServer, ResourceServer, Any, Any]:
     clock = SimClock()
-    auth = AuthServer(ISSUER, clock=clock, seed=1, store=CopyingStore())
+    auth = AuthServer(ISSUER, clock=clock, seed=1, store=CopyingStore(clock))
     api = ResourceServer(API, auth)
     auth.register_user("alice", PASSWORD)
     app = auth.register_client("web", ["weather:read"], redirect_uris=[CB])

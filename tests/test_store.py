@@ -1,7 +1,10 @@
-"""Server state (tokenlab/store.py): every entry expires with what it describes, so a purge keeps
-memory bounded; a restart of an in-memory store forgets everything."""
+"""Server state (tokenlab/store.py): every entry expires with what it describes, and the writes
+themselves drop what is over, so memory stays bounded with nobody calling ``purge()``; a restart
+of an in-memory store forgets everything."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +19,7 @@ from tokenlab import (
     RevokedTokenError,
     SimClock,
     Store,
+    SystemClock,
     make_verifier,
     s256_challenge,
 )
@@ -27,7 +31,7 @@ from .conftest import API, ISSUER, PASSWORD, jti
 
 
 def test_memory_store_implements_the_store_protocol() -> None:
-    store = MemoryStore()
+    store = MemoryStore(SimClock(start=0))
     assert isinstance(store, Store)
     assert repr(store) == "MemoryStore(empty)" and len(store) == 0
     store.put("k", "a", 1, until=10)
@@ -47,7 +51,7 @@ def test_memory_store_implements_the_store_protocol() -> None:
 
 
 def test_an_entry_never_shortens() -> None:
-    store = MemoryStore()
+    store = MemoryStore(SimClock(start=0))
     store.put("k", "a", "first", until=100)
     store.put("k", "a", "second", until=50)
     assert store.get("k", "a") == "second" and store.until("k", "a") == 100
@@ -56,7 +60,7 @@ def test_an_entry_never_shortens() -> None:
 
 
 def test_purge_drops_what_is_over_on_or_after_its_time() -> None:
-    store = MemoryStore()
+    store = MemoryStore(SimClock(start=0))
     store.put("k", "a", 1, until=100)
     store.put("k", "b", 1, until=101)
     store.put("j", "c", 1, until=100)
@@ -69,11 +73,11 @@ def test_purge_drops_what_is_over_on_or_after_its_time() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(entries=st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.text(max_size=3),
-                                  st.integers(0, 100)), max_size=30),
+                                  st.integers(1, 100)), max_size=30),
        now=st.integers(0, 100))
 def test_purge_keeps_exactly_the_entries_still_in_force(
         entries: list[tuple[str, str, int]], now: int) -> None:
-    store = MemoryStore()
+    store = MemoryStore(SimClock(start=0))
     expected: dict[tuple[str, str], int] = {}
     for kind, key, until in entries:
         store.put(kind, key, None, until=until)
@@ -163,3 +167,109 @@ def test_restart_forgets_state_but_keeps_keys_clients_and_users(
     t = auth.client_credentials(app.client_id, app.client_secret)  # the client and its secret
     assert api.verify(t.access_token)
     assert auth.password_grant(app.client_id, app.client_secret, "alice", PASSWORD)
+
+
+# -- a store that bounds itself (issue #8, item 7) -----------------------------------------------
+
+
+def test_rfc7519_4_1_4_denylist_entries_of_expired_tokens_are_dropped_by_the_next_write(
+        clock: SimClock) -> None:
+    """RFC 7519 §4.1.4: "the current date/time MUST be before the expiration date/time listed in
+    the 'exp' claim" — past ``exp`` (+ leeway) every API refuses the token anyway, so its denylist
+    entry guards nothing. Nobody calls ``purge()``: once every revoked token is over, the next
+    write leaves only live entries."""
+    auth = AuthServer(ISSUER, clock=clock, seed=1, store=MemoryStore(clock))
+    app = auth.register_client("app", ["s"])
+    ResourceServer(API, auth, leeway=15)
+    for _ in range(1_000):
+        t = auth.client_credentials(app.client_id, app.client_secret)
+        auth.revoke(t.access_token, app.client_id, app.client_secret)
+    assert auth.store.count(DENYLIST) == 1_000
+    clock.advance(auth.access_ttl + 15)  # every revoked token is over, leeway included
+    assert len(auth.store) == 1_000  # reading the store changes nothing
+    fresh = auth.client_credentials(app.client_id, app.client_secret).access_token
+    auth.revoke(fresh, app.client_id, app.client_secret)  # one more write
+    assert len(auth.store) == 1 and auth.store.keys(DENYLIST) == [jti(fresh)]
+
+
+def test_rfc7519_4_1_4_the_servers_own_store_drops_expired_entries_on_its_clock(
+        auth: AuthServer, app: RegisteredClient, clock: SimClock) -> None:
+    """The same, with the store an AuthServer makes for itself: it runs on the server's clock."""
+    ResourceServer(API, auth)
+    for _ in range(3):
+        t = auth.client_credentials(app.client_id, app.client_secret)
+        auth.revoke(t.access_token, app.client_id, app.client_secret)
+    clock.advance(auth.access_ttl)
+    fresh = auth.client_credentials(app.client_id, app.client_secret).access_token
+    auth.revoke(fresh, app.client_id, app.client_secret)
+    assert auth.store.keys(DENYLIST) == [jti(fresh)] and len(auth.store) == 1
+
+
+_KINDS = st.sampled_from(["a", "b"])
+_KEYS = st.sampled_from(["x", "y", "z"])
+_OPS = st.lists(st.one_of(
+    st.tuples(st.just("put"), _KINDS, _KEYS, st.integers(-3, 30)),
+    st.tuples(st.just("delete"), _KINDS, _KEYS),
+    st.tuples(st.just("advance"), st.integers(0, 12)),
+    st.tuples(st.just("purge")),
+), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ops=_OPS)
+def test_every_write_leaves_exactly_the_entries_still_in_force(ops: list[tuple[Any, ...]]) -> None:
+    """Against a model: a write (put, delete) drops every entry whose time is over, skipping the
+    expiry records of entries re-put with a later time or deleted since; reads and the passing
+    of time change nothing; ``purge(now)`` still works and counts what it dropped; an entry
+    never shortens."""
+    clock = SimClock(start=0)
+    store = MemoryStore(clock)
+    model: dict[tuple[str, str], tuple[int, float]] = {}
+
+    def expire() -> int:
+        dead = [k for k, (_, until) in model.items() if until <= clock.time()]
+        for k in dead:
+            del model[k]
+        return len(dead)
+
+    for n, (op, *args) in enumerate(ops):
+        if op == "put":
+            kind, key, ahead = args
+            until = clock.time() + ahead
+            old = model.get((kind, key))
+            model[kind, key] = (n, until if old is None else max(until, old[1]))
+            store.put(kind, key, n, until=until)
+            expire()
+        elif op == "delete":
+            model.pop((args[0], args[1]), None)
+            store.delete(args[0], args[1])
+            expire()
+        elif op == "advance":
+            clock.advance(args[0])
+        else:
+            assert store.purge(clock.time()) == expire()
+        assert len(store) == len(model)
+        for (kind, key), (value, until) in model.items():
+            assert (store.get(kind, key), store.until(kind, key)) == (value, until)
+
+
+def test_the_expiry_order_stays_proportional_to_the_live_entries() -> None:
+    """Re-putting one entry with ever later times, or putting and deleting, leaves stale records
+    in the expiry order; they are compacted away, so memory follows the live entries (and each
+    write stays O(log n) amortised)."""
+    clock = SimClock(start=0)
+    store = MemoryStore(clock)
+    for n in range(10_000):
+        store.put("k", "renewed", n, until=1_000_000 + n)
+        store.put("k", f"gone-{n}", n, until=1_000_000)
+        store.delete("k", f"gone-{n}")
+    assert len(store) == 1
+    assert len(store._expiry) < 100  # of the 20,000 expiry records pushed
+
+
+def test_a_store_runs_on_a_clock() -> None:
+    assert isinstance(MemoryStore().clock, SystemClock)
+    with pytest.raises(TypeError, match="Clock"):
+        MemoryStore(clock=1800000000)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="until"):
+        MemoryStore().put("k", "a", 1, until=float("nan"))

@@ -57,7 +57,7 @@ def test_a_forged_baseline_token_passes(api: ResourceServer, forge: Forge) -> No
         ("abc", "this has 1 part"),
         ("a.b", "this has 2 parts"),
         ("a.b.c.d", "this has 4 parts"),
-        ("!!!.e30.sig", "cannot be decoded"),
+        ("!!!.e30.sig", "not a base64url character"),
         ("e30.bm90IGpzb24.c2ln", "cannot be decoded"),  # payload is not JSON
         ("e30.WzFd.c2ln", "cannot be decoded"),  # payload is a JSON array, not an object
         ("jwt-ü.a.b", "non-ASCII"),
@@ -325,3 +325,56 @@ def test_check_returns_the_report_without_raising(api: ResourceServer, forge: Fo
     assert not report.ok and report.failed_step is not None
     assert report.failed_step.name == "decode"
     assert "✘ decode" in str(report)
+
+
+# -- RFC 7515 §2: base64url without padding; one token, one text -------------------------------
+
+_B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+@pytest.mark.parametrize("where", ["header", "payload", "signature"])
+@pytest.mark.parametrize("padding", ["=", "=="])
+def test_rfc7515_2_a_padded_part_is_malformed(api: ResourceServer, forge: Forge, where: str,
+                                              padding: str) -> None:
+    """RFC 7515 §2: Base64url Encoding — "with all trailing '=' characters omitted". A padded
+    token is another text for the same token: it would slip past anything keyed by the text
+    (an introspection cache, a log search)."""
+    parts = forge().split(".")
+    i = ("header", "payload", "signature").index(where)
+    parts[i] += padding
+    with pytest.raises(MalformedTokenError, match=f"{where} part.*'='.*RFC 7515 §2") as ei:
+        api.verify(".".join(parts))
+    assert statuses(ei.value) == [F, N, N]
+
+
+@pytest.mark.parametrize("bad", ["+", "/", " ", "%", "\t", "*"])
+def test_rfc7515_2_a_character_outside_base64url_is_malformed(api: ResourceServer, forge: Forge,
+                                                              bad: str) -> None:
+    h, p, s = forge().split(".")
+    with pytest.raises(MalformedTokenError, match="base64url"):
+        api.verify(f"{h}.{p[:10]}{bad}{p[11:]}.{s}")
+
+
+def test_rfc7515_2_changing_any_single_character_is_refused(api: ResourceServer,
+                                                            forge: Forge) -> None:
+    """Notebook 00 promises that any changed character is refused. For each position, the
+    replacement flips only the lowest of the character's six bits: in the last character of a
+    part those are bits a decoder may drop (non-canonical base64url), the change most likely to
+    slip through. PyJWT refuses such non-canonical parts; this keeps it so."""
+    token = forge()
+    assert api.verify(token)
+    for i, char in enumerate(token):
+        if char == ".":
+            continue
+        flipped = _B64URL[_B64URL.index(char) ^ 1]
+        changed = token[:i] + flipped + token[i + 1:]
+        with pytest.raises(TokenError):
+            api.verify(changed)
+
+
+def test_rfc7515_2_every_other_last_character_of_the_signature_is_refused(
+        api: ResourceServer, forge: Forge) -> None:
+    token = forge()
+    for char in _B64URL.replace(token[-1], ""):
+        with pytest.raises(TokenError):
+            api.verify(token[:-1] + char)

@@ -231,3 +231,50 @@ def test_summary_is_one_line_per_event_with_secrets_masked() -> None:
     assert lines[1].startswith("[2] 00:00:00  app → api: GET /weather  ← 200")
     assert auth.wire.summary(start=1).splitlines() == lines[1:]
     assert reg.client_secret is not None and reg.client_secret not in auth.wire.summary()
+
+
+def test_rfc3986_3_2_1_a_password_in_the_url_userinfo_is_masked(clock: SimClock) -> None:
+    """RFC 3986 §3.2.1: "Applications should not render as clear text any data after the first
+    colon (":") character found within a userinfo subcomponent"."""
+    url = f"https://alice:{PASSWORD.replace(' ', '%20')}@api.example/weather?city=Oslo"
+    wire = Wire(clock)
+    event = wire.record(Request.get(url), Response(401), sender="app", receiver="api")
+    for text in (event.render(), event.render(shorten=False), repr(event), repr(Request.get(url)),
+                 event.summary()):
+        assert "horse" not in text, text
+    assert f"https://alice:{MASK}@api.example/weather?city=Oslo" in event.render()
+
+
+@pytest.mark.parametrize("value", ["k3y-Secret-0123456789abcdef", "Digest k3y-Secret-0123456789abcdef"])
+def test_rfc6749_10_1_an_authorization_header_of_an_unknown_scheme_is_masked(
+        clock: SimClock, value: str) -> None:
+    """A bare value (an API key sent without a scheme) is masked whole; a known scheme is kept."""
+    event = Wire(clock).record(Request.get(f"{API}/me", {"Authorization": value}), Response(401),
+                               sender="app", receiver="api")
+    for text in (event.render(shorten=False), repr(event)):
+        assert "k3y-Secret" not in text, text
+    scheme = value.split()[0] + " " if " " in value else ""
+    assert f"Authorization: {scheme}{MASK}" in event.render()
+
+
+def test_malformed_request_names_the_field_and_its_type_never_the_value() -> None:
+    problem = Request("POST", TOKEN_URL, {}, {"client_secret": 1234567}).malformed()  # type: ignore[dict-item]
+    assert problem == "the value of form field 'client_secret' must be text, not int"
+    problem = Request("POST", TOKEN_URL, {}, {"password": "\ud800hunter2"}).malformed()
+    assert problem is not None and "'password' is not valid UTF-8 text" in problem
+    assert "hunter2" not in problem and "ud800" not in problem and "\ud800" not in problem
+
+
+def test_rfc3986_3_2_2_an_unbalanced_ip_literal_never_raises_when_shown(auth: AuthServer) -> None:
+    """``https://[::1/token`` cannot be parsed (RFC 3986 §3.2.2: an IP literal is enclosed in
+    brackets): the server answers 400, and every view of the event shows it without raising."""
+    url = "https://[::1/token?password=hunter2"
+    response = auth.handle(Request.post(url, {"grant_type": "client_credentials"}))
+    event = auth.wire.last
+    assert response.status == 400 and event is not None
+    assert "cannot be parsed" in response.json()["error_description"]
+    assert event.path == "" and event.query == {} and Request.post(url, {}).path == ""
+    assert Request.post(url, {}).query == []
+    assert "POST" in event.summary() and "POST" in auth.wire.summary()
+    for text in (event.render(), repr(event), event.summary()):
+        assert "hunter2" not in text, text

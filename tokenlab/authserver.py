@@ -125,7 +125,8 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
         self.clients = ClientRegistry(self.random)
         # Seeded course servers hash passwords with a cheaper scrypt cost (still salted scrypt).
         self.users = UserRegistry(self.random, COURSE_COST if self.random.seeded else DEFAULT_COST)
-        self.store: MemoryStore = store if store is not None else MemoryStore()
+        # The default store drops expired entries on this server's clock as it is written.
+        self.store: MemoryStore = store if store is not None else MemoryStore(self.clock)
         self.families = TokenFamilies(self.store)
         self._resources: list[str] = []
         self._lock = threading.RLock()
@@ -196,6 +197,8 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
             raise ValueError(exc.description) from None
         if isinstance(leeway, bool) or not isinstance(leeway, int | float):
             raise TypeError(f"leeway must be a number of seconds, not {type(leeway).__name__}")
+        # Retired keys stay published until their last token is over + the largest leeway.
+        self.keys.retain_for_leeway(leeway)
         if audience not in self._resources:
             self._resources.append(audience)
         self.families.denylist_leeway = max(self.families.denylist_leeway, leeway)
@@ -345,7 +348,7 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
 
     def rotate_keys(self, algorithm: str | None = None) -> SigningKey:
         """Sign new tokens with a new key; the old public key stays published until its last
-        token has expired."""
+        token has expired plus the largest leeway of any registered API (on this server's clock)."""
         return self.keys.rotate(algorithm)
 
     # -- helpers ----------------------------------------------------------------------------------

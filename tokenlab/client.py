@@ -6,8 +6,9 @@ lesson can show the whole conversation, and an attacker sees exactly what travel
 - logs in with its grant: client credentials (RFC 6749 §4.4), the deprecated password grant
   (§4.3, RFC 9700 §2.4), or the authorization code flow with PKCE and ``state`` (§4.1, RFC 7636),
   driving a simulated browser through the login page *at the authorization server*;
-- sends the access token in the ``Authorization`` header (RFC 6750 §2.1), or — to show why not —
-  in the URL query (§2.3);
+- uses only an access token whose ``token_type`` it understands (RFC 6749 §7.1) — ``Bearer``
+  (RFC 6750) — and sends it in the ``Authorization`` header (RFC 6750 §2.1), or — to show why
+  not — in the URL query (§2.3);
 - refreshes when it knows the token expired, and once after a 401 ``invalid_token``; when
   refreshing fails (a revoked family, a reused refresh token) it gives up cleanly: forgets its
   tokens and reports why in :attr:`Client.last_error`, without raising;
@@ -22,13 +23,14 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .api import parse_challenge
 from .pkce import S256, is_valid_verifier, s256_challenge
 from .randomness import RandomSource
-from .wire import FORM, Request, Response, basic_authorization
+from .wire import FORM, Request, Response, basic_authorization, mask_for_display
 
 if TYPE_CHECKING:
     from .authserver import AuthServer
@@ -59,6 +61,8 @@ class _AuthSeed:
 
 
 _FROM_AUTH = _AuthSeed()
+#: The value of a field the response does not have.
+_MISSING = object()
 
 
 # -- where the tokens live ----------------------------------------------------------------------
@@ -158,6 +162,12 @@ class _PendingLogin:
     state: str
     verifier: str
 
+    def __repr__(self) -> str:
+        """The verifier shortened, as the wire shows it (RFC 7636 §7.1: "The security model
+        relies on the fact that the code verifier is not learned or guessed by the attacker")."""
+        return (f"_PendingLogin(state={self.state!r}, "
+                f"verifier={mask_for_display(self.verifier, 'code_verifier')!r})")
+
 
 class Client:
     """An app registered as ``registration`` at ``auth``, calling ``api``.
@@ -166,7 +176,15 @@ class Client:
     access token (``"header"``, or ``"query"`` to show the leak). ``scope`` and ``resource``
     (default: the API's identifier, RFC 8707) go into token requests. ``seed`` makes its PKCE
     verifiers and ``state`` values reproducible; it defaults to the authorization server's seed.
+
+    A token response is used only if the app understands its ``token_type`` (RFC 6749 §7.1);
+    :attr:`token_types` says which types those are.
     """
+
+    #: The token types this app understands, by lower-case name (RFC 6749 §5.1: "Value is case
+    #: insensitive"), each with the ``Authorization`` scheme it is sent with. A client that
+    #: can prove possession of a key (DPoP, RFC 9449) adds ``"dpop": "DPoP"``.
+    token_types: ClassVar[Mapping[str, str]] = MappingProxyType({"bearer": "Bearer"})
 
     def __init__(
         self,
@@ -228,6 +246,11 @@ class Client:
     @property
     def refresh_token(self) -> str | None:
         return self.storage.load().get("refresh_token")
+
+    @property
+    def token_type(self) -> str | None:
+        """The type of the access token held, spelled as its ``Authorization`` scheme."""
+        return self.storage.load().get("token_type")
 
     @property
     def expires_at(self) -> float | None:
@@ -384,7 +407,7 @@ class Client:
         token = self.access_token
         if token is not None:
             if self.token_in == "header":  # noqa: S105 - a place, not a secret
-                headers["Authorization"] = f"Bearer {token}"
+                headers["Authorization"] = f"{self.token_type or 'Bearer'} {token}"
             else:
                 url += ("&" if "?" in url else "?") + urlencode({"access_token": token})
                 headers["Cache-Control"] = "no-store"  # RFC 6750 §2.3 asks this of such clients
@@ -451,7 +474,8 @@ class Client:
         return self.auth.handle(self._authenticated(self._token_url, form), sender=self.name)
 
     def _accept(self, response: Response, *, refreshed: str | None = None) -> bool:
-        """Keep the tokens of a successful token response; give up on anything else.
+        """Keep the tokens of a successful token response; give up on anything else — also on
+        a token of a type the app does not understand, keeping none of the response's tokens.
 
         A refresh answer with a new refresh token replaces the spent one; without one, the app
         keeps using ``refreshed`` (RFC 6749 §6)."""
@@ -461,7 +485,11 @@ class Client:
             error, _, description = _error_text(response).partition(": ")
             self._give_up(error, description)
             return False
-        items = {"access_token": token, "obtained_at": repr(self.auth.clock.time()),
+        scheme = self._understood(body.get("token_type", _MISSING))
+        if scheme is None:
+            return False
+        items = {"access_token": token, "token_type": scheme,
+                 "obtained_at": repr(self.auth.clock.time()),
                  "expires_in": str(body.get("expires_in", 0)), "scope": str(body.get("scope", ""))}
         refresh_token = body.get("refresh_token")
         if isinstance(refresh_token, str) or refreshed is not None:
@@ -470,6 +498,21 @@ class Client:
         self.storage.save(items)
         self.last_error = None
         return True
+
+    def _understood(self, token_type: object) -> str | None:
+        """The ``Authorization`` scheme for ``token_type``, or ``None`` after giving up on it.
+
+        RFC 6749 §7.1: "The client MUST NOT use an access token if it does not understand the
+        token type." §5.1 makes ``token_type`` REQUIRED and case insensitive."""
+        if isinstance(token_type, str) and token_type.lower() in self.token_types:
+            return self.token_types[token_type.lower()]
+        got = "no token_type" if token_type is _MISSING else f"token_type {token_type!r}"
+        known = " or ".join(repr(s) for s in self.token_types.values())
+        self._give_up("unsupported_token_type",
+                      f"the token response has {got}; this app understands only {known}, so it "
+                      "keeps none of its tokens (RFC 6749 §7.1: the client MUST NOT use an access "
+                      "token if it does not understand the token type)")
+        return None
 
     def _give_up(self, error: str, description: str) -> None:
         """Forget every token and say why: the user has to log in again."""

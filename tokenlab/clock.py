@@ -13,7 +13,8 @@ import time
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-__all__ = ["COURSE_EPOCH", "Clock", "SimClock", "SystemClock", "format_duration", "format_time"]
+__all__ = ["COURSE_EPOCH", "Clock", "SimClock", "SystemClock", "format_duration", "format_time",
+           "is_numeric_date"]
 
 #: Where a :class:`SimClock` starts unless told otherwise: 2030-01-01T00:00:00Z.
 COURSE_EPOCH = datetime(2030, 1, 1, tzinfo=UTC)
@@ -80,7 +81,7 @@ class SimClock:
         """Move the clock forward by ``seconds``; moving it backwards raises ``ValueError``."""
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
             raise TypeError(f"seconds must be a number, not {type(seconds).__name__}")
-        if not _is_finite(seconds):
+        if not is_numeric_date(seconds):
             raise ValueError(f"seconds must be a finite number, not {seconds}")
         if seconds < 0:
             raise ValueError(
@@ -93,9 +94,20 @@ class SimClock:
         return f"SimClock({format_time(self._t)})"
 
 
-def _is_finite(x: float) -> bool:
+def is_numeric_date(value: object) -> bool:
+    """Whether ``value`` is a NumericDate that arithmetic on times can use.
+
+    RFC 7519 §2: NumericDate is "A JSON numeric value representing the number of seconds from
+    1970-01-01T00:00:00Z UTC until the specified UTC date/time". So: an ``int`` or ``float`` but
+    not a ``bool`` (``True`` is not a time, though Python counts it as 1), finite (a NaN ``exp``
+    would never expire), and within float range — JSON allows ``10**400``, but ``exp + leeway``
+    on it raises ``OverflowError``, so such a value is refused rather than crash a server.
+    Every module that reads a time claim uses this one check.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
     try:
-        return math.isfinite(x)
+        return math.isfinite(value)
     except OverflowError:  # an int too large for a float
         return False
 
@@ -106,7 +118,7 @@ _MAX_T = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
 
 def _calendar_time(t: float, what: str) -> float:
     """``t`` as a float if it is a time ``datetime`` can show (years 1-9999); else ValueError."""
-    if not _is_finite(t) or not _MIN_T <= t <= _MAX_T:
+    if not is_numeric_date(t) or not _MIN_T <= t <= _MAX_T:
         raise ValueError(f"{what}: a SimClock stays within the years 1-9999 of the calendar")
     return float(t)
 

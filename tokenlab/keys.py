@@ -12,6 +12,8 @@ therefore worthless for anything real. Seeded keys say "demo-only" in their repr
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -20,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import get_default_algorithms
 
-from .clock import Clock, format_time
+from .clock import Clock, format_time, is_numeric_date
 from .randomness import RandomSource
 
 __all__ = ["SUPPORTED_ALGORITHMS", "KeyRing", "SigningKey", "VerificationKey", "generate_key"]
@@ -169,63 +171,109 @@ def generate_key(algorithm: str, random: RandomSource, *, created_at: float) -> 
 class KeyRing:
     """An issuer's keys: one current signing key, plus retired keys still published.
 
-    After :meth:`rotate`, new tokens are signed with the new key, and the old public key stays in
-    the JWKS until the last token it signed has expired — then it is dropped, so the JWKS does not
-    grow forever and a stolen old key stops mattering.
+    After :meth:`rotate`, new tokens are signed with the new key, and the old public key stays
+    published (in the JWKS, and for :meth:`find`) until every token it signed has expired *plus
+    the largest leeway of any registered API* — RFC 7519 §4.1.4 lets an API allow "some small
+    leeway ... to account for clock skew", and a token it may still accept must still find its
+    key. Then the key is no longer published, so the JWKS does not grow forever and a leaked old
+    key stops mattering.
+
+    Retention is the issuer's decision, made on the issuer's clock: reads (:meth:`find`,
+    :meth:`jwks`, :meth:`published`, iteration, ``len``, ``repr``) never change the ring, whoever
+    calls them and whatever their clock says; the writes (:meth:`sign`, :meth:`rotate`) drop the
+    keys whose time is over. Writes hold a lock, so rotations, signatures and look-ups may run
+    in many threads at once.
     """
 
     def __init__(self, algorithm: str, random: RandomSource, clock: Clock) -> None:
         self._random = random
         self._clock = clock
+        self._lock = threading.RLock()
         first = generate_key(algorithm, random, created_at=clock.time())
         self._current = first
         self._keys: dict[str, SigningKey] = {first.kid: first}
+        #: The latest ``exp`` among the tokens each key signed (keys that signed none: absent).
         self._last_exp: dict[str, float] = {}
+        self._leeway: float = 0
 
     @property
     def current(self) -> SigningKey:
         return self._current
 
+    @property
+    def leeway(self) -> float:
+        """Seconds a retired key outlives its last token: the largest leeway of any API."""
+        return self._leeway
+
+    def retain_for_leeway(self, seconds: float) -> None:
+        """Keep retired keys published ``seconds`` past their last token's ``exp`` (the largest
+        value ever given wins): an API that allows that much clock skew may still accept the
+        token then. :meth:`AuthServer.register_resource` calls it with each API's leeway."""
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise TypeError(f"leeway must be a number of seconds, not {type(seconds).__name__}")
+        if not is_numeric_date(seconds) or seconds < 0:
+            raise ValueError(f"leeway must be a finite number of seconds >= 0, got {seconds}")
+        with self._lock:
+            self._leeway = max(self._leeway, seconds)
+
     def sign(self, claims: Mapping[str, Any], *, typ: str) -> str:
-        key = self._current
-        exp = claims.get("exp")
-        if isinstance(exp, int | float):
-            self._last_exp[key.kid] = max(exp, self._last_exp.get(key.kid, exp))
+        """A JWS over ``claims`` by the current key, which then stays published at least until
+        the token's ``exp`` (+ leeway). A write: retired keys whose time is over are dropped."""
+        exp = claims.get("exp")  # read before the lock: a Mapping may run code
+        with self._lock:
+            key = self._current
+            if is_numeric_date(exp):
+                # Without a NumericDate exp every verifier refuses the token (RFC 9068 §2.2
+                # requires exp; verify.py checks it), so it needs no key kept for it.
+                self._last_exp[key.kid] = max(float(exp), self._last_exp.get(key.kid, -math.inf))
+            self._prune()
         return key.sign(claims, typ=typ)
 
     def rotate(self, algorithm: str | None = None) -> SigningKey:
         """Make a new current key (same algorithm unless told); the old one signs no more."""
-        new = generate_key(algorithm or self._current.algorithm, self._random,
-                           created_at=self._clock.time())
-        self._current = new
-        self._keys[new.kid] = new
-        self._prune(self._clock.time())
+        with self._lock:
+            new = generate_key(algorithm or self._current.algorithm, self._random,
+                               created_at=self._clock.time())
+            self._current = new
+            self._keys[new.kid] = new
+            self._prune()
         return new
 
-    def find(self, kid: str, now: float) -> VerificationKey | None:
-        """The trusted key named ``kid``, or ``None`` if unknown or retired for good."""
+    def find(self, kid: str, now: float | None = None) -> VerificationKey | None:
+        """The trusted key named ``kid``, or ``None`` if unknown or retired for good.
+
+        ``now`` is the caller's clock (an API's look-up passes it) and is deliberately not used:
+        whether a key is still published is the issuer's decision, on the issuer's clock, the
+        same answer a remote API would get from the JWKS. A read: it never changes the ring.
+        """
         key = self._keys.get(kid)
-        if key is None:
-            return None
-        if key is not self._current and now >= self._last_exp.get(kid, -1.0):
-            self._prune(now)
+        if key is None or not self._is_published(key, self._clock.time()):
             return None
         return key.verification
 
     def published(self) -> list[SigningKey]:
         """Keys whose public half is still published, oldest first."""
-        self._prune(self._clock.time())
-        return list(self._keys.values())
+        now = self._clock.time()
+        with self._lock:
+            return [k for k in self._keys.values() if self._is_published(k, now)]
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
         """The JWK Set of RFC 7517 §5: public keys only (never an HS256 secret)."""
         return {"keys": [j for k in self.published() if (j := k.public_jwk()) is not None]}
 
-    def _prune(self, now: float) -> None:
-        for kid in [k for k in self._keys if k != self._current.kid]:
-            if now >= self._last_exp.get(kid, -1.0):
-                del self._keys[kid]
-                self._last_exp.pop(kid, None)
+    def _is_published(self, key: SigningKey, now: float) -> bool:
+        """The current key always; a retired one while ``now`` is before its last token's ``exp``
+        plus the leeway — the same boundary as the verifier's ``now >= exp + leeway``."""
+        if key is self._current:
+            return True
+        return now < self._last_exp.get(key.kid, -math.inf) + self._leeway
+
+    def _prune(self) -> None:
+        """Drop the retired keys whose time is over, on the issuer's clock. Callers hold the lock."""
+        now = self._clock.time()
+        for key in [k for k in self._keys.values() if not self._is_published(k, now)]:
+            self._keys.pop(key.kid, None)
+            self._last_exp.pop(key.kid, None)
 
     def __iter__(self) -> Iterator[SigningKey]:
         return iter(self.published())
@@ -234,5 +282,5 @@ class KeyRing:
         return len(self.published())
 
     def __repr__(self) -> str:
-        kids = ", ".join(k.kid for k in self._keys.values())
+        kids = ", ".join(k.kid for k in self.published())
         return f"KeyRing(current={self._current.kid!r}, published=[{kids}])"

@@ -6,9 +6,9 @@ weakened by accident: ``none`` cannot be allowed, and the defaults are the safe 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
+from .clock import is_numeric_date
 from .keys import SUPPORTED_ALGORITHMS
 
 __all__ = ["RFC9068_REQUIRED_CLAIMS", "VerifierPolicy"]
@@ -60,7 +60,8 @@ class VerifierPolicy:
         object.__setattr__(self, "algorithms", algorithms)
         if isinstance(self.leeway, bool) or not isinstance(self.leeway, int | float):
             raise TypeError(f"leeway must be a number of seconds, not {type(self.leeway).__name__}")
-        if not math.isfinite(self.leeway) or self.leeway < 0:
+        # Added to NumericDates (exp + leeway), so it obeys their rule: finite, within float range.
+        if not is_numeric_date(self.leeway) or self.leeway < 0:
             raise ValueError(f"leeway must be a finite number of seconds >= 0, got {self.leeway}")
         if not self.typ:
             raise ValueError("typ must list at least one accepted value")

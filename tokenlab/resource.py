@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from .api import Handler, Routes, default_routes
 from .api import handle as _handle_http
-from .clock import Clock, SystemClock
-from .errors import TokenError
+from .clock import Clock, SystemClock, format_duration, format_time, is_numeric_date
+from .errors import ExpiredTokenError, NotYetValidError, TokenError
 from .keys import VerificationKey
 from .policy import VerifierPolicy
 from .report import VerificationReport
@@ -67,9 +67,10 @@ class ResourceServer:
         if revocation not in REVOCATION_MODES:
             raise ValueError(f"revocation must be one of {', '.join(REVOCATION_MODES)}, "
                              f"got {revocation!r}")
-        if isinstance(introspection_cache_ttl, bool) or not isinstance(
-                introspection_cache_ttl, int | float) or not introspection_cache_ttl >= 0:
-            raise ValueError("introspection_cache_ttl must be a number of seconds >= 0")
+        # Added to the clock's time (now + ttl), so it obeys the NumericDate rule (RFC 7519 §2).
+        if not is_numeric_date(introspection_cache_ttl) or introspection_cache_ttl < 0:
+            raise ValueError("introspection_cache_ttl must be a finite number of seconds >= 0, "
+                             f"got {introspection_cache_ttl!r}")
         if auth is not None:
             if issuer is not None and issuer != auth.issuer:
                 raise ValueError(f"issuer {issuer!r} differs from auth.issuer {auth.issuer!r}")
@@ -150,8 +151,12 @@ class ResourceServer:
             assert exc.report is not None
             return exc.report
 
-    def _ask_authorization_server(self, token: str, claims: dict[str, Any]) -> str | None:
-        """Introspection mode: is the token still active? Cached for ``introspection_cache_ttl``."""
+    def _ask_authorization_server(self, token: str,
+                                  claims: dict[str, Any]) -> str | TokenError | None:
+        """Introspection mode: is the token still active? Cached for ``introspection_cache_ttl``.
+
+        Asked only about a token this API already found valid, and before the scope is judged.
+        """
         assert self.auth is not None and self._credentials is not None
         key = hashlib.sha256(token.encode()).hexdigest()
         now = self.clock.time()
@@ -167,7 +172,7 @@ class ResourceServer:
                 self._introspection_cache[key] = (active, now + self.introspection_cache_ttl)
         if active:
             return None
-        return "the authorization server says it is no longer active (introspection)"
+        return _why_inactive(claims, now, self.policy.leeway)
 
     def _introspect_over_the_wire(self, token: str) -> bool:
         """POST /introspect to the authorization server as this API (RFC 7662 §2.1), recorded
@@ -185,6 +190,35 @@ class ResourceServer:
             f"ResourceServer(audience={self.audience!r}, issuer={self.policy.issuer!r}, "
             f"leeway={self.policy.leeway}, revocation={self.revocation!r})"
         )
+
+
+_INACTIVE = "the authorization server says it is no longer active (introspection)"
+
+
+def _why_inactive(claims: dict[str, Any], now: float, leeway: float) -> str | TokenError:
+    """Why the API refuses a token it found valid but the authorization server called inactive.
+
+    RFC 7662 §2.2 says only "active": false, never why. The authorization server judges times
+    with no leeway; this API tolerates ``leeway`` seconds of skew. So a token past its ``exp`` (or
+    before its ``nbf``/``iat``) by this API's clock was let through by the leeway alone: that is
+    the reason to report, not a revocation nobody made. Otherwise the token was revoked (str).
+    """
+    exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
+    # The claims passed the verifier, so every present time is a NumericDate.
+    if exp is not None and now >= exp:
+        return ExpiredTokenError(
+            f"expired {format_duration(now - exp)} ago, at {format_time(exp)}: this API's "
+            f"{format_duration(leeway)} leeway would accept it until {format_time(exp + leeway)}, "
+            "but the authorization server, which allows no leeway, no longer considers it "
+            "active (introspection: active false, RFC 7662 §2.2)", exp=exp, now=now, leeway=leeway)
+    for name, start in (("nbf", nbf), ("iat", iat)):
+        if start is not None and now < start:
+            return NotYetValidError(
+                f"{name} is {format_time(start)}, {format_duration(start - now)} from now: this "
+                f"API's {format_duration(leeway)} leeway would accept it, but the authorization "
+                "server, which allows no leeway, does not consider it active "
+                "(introspection: active false, RFC 7662 §2.2)", claim=name)
+    return _INACTIVE
 
 
 def _trusted_keys(jwks: Mapping[str, Any]) -> dict[str, VerificationKey]:

@@ -9,28 +9,28 @@ another client is refused.
 Introspection: an authenticated caller (usually an API) asks "is this token active, and what
 does it say?". Anything not active — expired, revoked, unknown, malformed — yields exactly
 ``{"active": False}``, so the answer leaks nothing about why (RFC 7662 §2.2).
+
+Which access tokens are this server's, and valid, is decided by the APIs' own
+:meth:`~tokenlab.verify.Verifier.validate` — the same rules (typ, header, claims, iss, times,
+scope type), with this server's keys, no leeway, and ``aud`` one of its registered APIs — so
+introspection cannot call a token active that every API refuses.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
-import jwt
-
-from .errors import InvalidClientError, InvalidRequestError, UnauthorizedClientError
+from .errors import InvalidClientError, InvalidRequestError, TokenError, UnauthorizedClientError
+from .policy import VerifierPolicy
+from .verify import VerifiedClaims, Verifier
 
 if TYPE_CHECKING:
     from .authserver import AuthServer
+    from .clients import _ClientRecord
 
 __all__ = ["RevocationMixin"]
 
-_NO_TIME_CHECKS = {"verify_exp": False, "verify_nbf": False, "verify_iat": False,
-                   "verify_aud": False, "require": ["exp", "iat", "jti", "client_id", "sub", "aud"]}
-
-
-def _is_time(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+_HINTS = (None, "access_token", "refresh_token")
 
 
 class RevocationMixin:
@@ -43,43 +43,75 @@ class RevocationMixin:
         client_secret: str | None = None,
         token_type_hint: str | None = None,
     ) -> None:
-        """Revoke ``token`` (RFC 7009 §2.1). ``token_type_hint`` may speed up the lookup; both
-        kinds are tried either way, as §2.1 requires."""
+        """Revoke ``token`` (RFC 7009 §2.1).
+
+        ``token_type_hint`` only chooses which kind is looked up first: ``"access_token"`` checks
+        the JWT first, anything else the refresh-token store first (RFC 7009 §2.1: the server
+        "MAY" use the hint "to optimize the token lookup"). On a miss the other kind is looked
+        up too ("it MUST extend its search across all of its supported token types"), so a
+        wrong hint changes nothing but the order. An unknown, malformed or foreign token is a
+        success that changes nothing (§2.2); a token of another client is refused.
+        """
         client = self.clients.authenticate(client_id, client_secret)
         if not isinstance(token, str):
             raise TypeError(f"token must be a string, not {type(token).__name__}")
         if not token:
             raise InvalidRequestError("token is empty: say which token to revoke (RFC 7009 §2.1)")
-        if token_type_hint not in (None, "access_token", "refresh_token"):
+        if token_type_hint not in _HINTS:
             raise InvalidRequestError(
                 f"token_type_hint {token_type_hint!r} is not 'access_token' or 'refresh_token'")
+        lookups = ((self._revoke_access_token, self._revoke_refresh_token)
+                   if token_type_hint == "access_token"  # noqa: S105 - a token type, not a secret
+                   else (self._revoke_refresh_token, self._revoke_access_token))
         with self._lock:
             now = self.clock.time()
-            record = self.families.find_refresh_token(token)
-            if record is not None:
-                if record.client_id != client.client_id:
-                    raise UnauthorizedClientError(
-                        "this refresh token belongs to another client; a client may revoke only "
-                        "its own tokens (RFC 7009 §2.1)")
-                family = self.families.get(record.family_id)
-                if family is not None and not family.revoked:
-                    self.families.revoke(family, "revoked by the client (logout)", now)
-                return
-            claims = self._read_own_access_token(token)
-            if claims is None:
-                return  # unknown or malformed: success all the same (RFC 7009 §2.2)
-            if claims["client_id"] != client.client_id:
-                raise UnauthorizedClientError(
-                    "this access token belongs to another client; a client may revoke only its "
-                    "own tokens (RFC 7009 §2.1)")
-            if claims["exp"] + self.families.denylist_leeway > now:
-                self.families.deny(claims["jti"], claims["exp"])
+            for lookup in lookups:
+                if lookup(token, client, now):
+                    return
+        # unknown or malformed: success all the same (RFC 7009 §2.2)
+
+    def _revoke_refresh_token(self: AuthServer, token: str, client: _ClientRecord,
+                              now: float) -> bool:
+        """End the family of refresh token ``token``; ``False`` if it is not one of ours."""
+        record = self.families.find_refresh_token(token)
+        if record is None:
+            return False
+        if record.client_id != client.client_id:
+            raise UnauthorizedClientError(
+                "this refresh token belongs to another client; a client may revoke only its own "
+                "tokens (RFC 7009 §2.1)")
+        family = self.families.get(record.family_id)
+        if family is not None and not family.revoked:
+            self.families.revoke(family, "revoked by the client (logout)", now)
+        return True
+
+    def _revoke_access_token(self: AuthServer, token: str, client: _ClientRecord,
+                             now: float) -> bool:
+        """Denylist access token ``token``; ``False`` if it is not a valid token of ours.
+
+        Its lifetime is not checked: a token past ``exp`` but inside some API's leeway, or not
+        valid yet, must still be revoked. It is stored only while some API could accept it
+        (until ``exp`` plus the largest leeway of any registered API)."""
+        claims = self._own_access_token(token, now, check_lifetime=False)
+        if claims is None:
+            return False
+        if claims["client_id"] != client.client_id:
+            raise UnauthorizedClientError(
+                "this access token belongs to another client; a client may revoke only its "
+                "own tokens (RFC 7009 §2.1)")
+        if claims["exp"] + self.families.denylist_leeway > now:
+            self.families.deny(claims["jti"], claims["exp"])
+        return True
 
     def introspect(
         self: AuthServer, token: str, client_id: str, client_secret: str | None
     ) -> dict[str, Any]:
         """Token introspection (RFC 7662 §2): the token's facts if active, else
-        ``{"active": False}``."""
+        ``{"active": False}``.
+
+        RFC 7662 §2.2: ``active`` is "whether or not the presented token is currently active";
+        an access token is active when an API of this server with no leeway would accept it
+        (:meth:`~tokenlab.verify.Verifier.validate`) and it is not revoked."""
         if not client_secret:
             raise InvalidClientError(
                 "introspection needs client authentication: give a client_secret (RFC 7662 §2.1)")
@@ -100,10 +132,8 @@ class RevocationMixin:
                 "iss": self.issuer, "aud": family.audience, "jti": record.token_id,
                 "token_type": "refresh_token",
             }
-        claims = self._read_own_access_token(token)
-        if (claims is None or now >= claims["exp"]
-                or ("nbf" in claims and now < claims["nbf"])
-                or self.families.is_denied(claims["jti"])):
+        claims = self._own_access_token(token, now, check_lifetime=True)
+        if claims is None or self.families.is_denied(claims["jti"]):
             return {"active": False}
         return {
             "active": True, "scope": claims.get("scope", ""), "client_id": claims["client_id"],
@@ -112,25 +142,17 @@ class RevocationMixin:
             "token_type": "Bearer",
         }
 
-    def _read_own_access_token(self: AuthServer, token: str) -> dict[str, Any] | None:
-        """The claims of an access token this server signed (signature and ``iss`` checked,
-        times not), or ``None``."""
+    def _own_access_token(self: AuthServer, token: str, now: float, *,
+                          check_lifetime: bool) -> VerifiedClaims | None:
+        """The claims of ``token`` if the APIs' validity check passes it with this server's keys,
+        no leeway and ``aud`` one of this server's APIs; else ``None`` (never an exception)."""
+        resources = self.resources
+        if not resources:
+            return None  # no API registered: no token can name one in its aud
+        verifier = Verifier(VerifierPolicy(issuer=self.issuer, audience=resources[0], leeway=0),
+                            self.keys.find)
         try:
-            header = jwt.get_unverified_header(token)
-            kid = header.get("kid")
-            if not isinstance(kid, str) or str(header.get("typ", "")).lower() not in (
-                    "at+jwt", "application/at+jwt"):
-                return None
-            key = self.keys.find(kid, self.clock.time())
-            if key is None or header.get("alg") != key.algorithm:
-                return None
-            claims: dict[str, Any] = jwt.decode(token, key.key, algorithms=[key.algorithm],
-                                                issuer=self.issuer, options=_NO_TIME_CHECKS)  # type: ignore[arg-type]
-        except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
+            return verifier.validate(token, now=now, audiences=resources,
+                                     check_lifetime=check_lifetime)
+        except TokenError:
             return None
-        # Times must be finite NumericDates (a NaN exp would never expire), as the API checks.
-        if (not _is_time(claims.get("exp")) or not _is_time(claims.get("iat"))
-                or ("nbf" in claims and not _is_time(claims["nbf"]))
-                or not isinstance(claims.get("jti"), str)):
-            return None
-        return claims

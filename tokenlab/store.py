@@ -1,23 +1,36 @@
 """Server state behind one small interface: revoked ``jti``s, refresh-token families,
 authorization codes and replay caches.
 
-Every entry carries the time after which it means nothing — a denylist entry lives until the
-token's ``exp`` (plus the verifier's leeway) and no longer — so :meth:`Store.purge` keeps memory
-bounded: once every revoked token has expired, a purge leaves the store empty.
+Every entry carries the time after which it means nothing. A denylist entry lives until the
+token's ``exp`` (plus the largest leeway of any API) and no longer: RFC 7519 §4.1.4 says "the
+current date/time MUST be before the expiration date/time listed in the 'exp' claim", so past that
+every API refuses the token anyway and the entry guards nothing. (RFC 7009 §1: a revocation
+"allows the authorization server to clean up data associated with that token".)
 
-:class:`MemoryStore` keeps everything in a dict: fast, and forgotten on restart (the lesson of
+So the store keeps itself bounded: :class:`MemoryStore` keeps its entries in expiry order, and
+every write (:meth:`~MemoryStore.put`, :meth:`~MemoryStore.delete`) first drops what is over on the
+store's clock. Once every revoked token has expired, the next write leaves only live entries — no
+caller has to remember :meth:`Store.purge` (which still works, for a ``now`` of one's choosing).
+
+:class:`MemoryStore` keeps everything in dicts: fast, and forgotten on restart (the lesson of
 notebook 06). A durable store can implement the same protocol later.
 """
 
 from __future__ import annotations
 
+import heapq
 import threading
 from typing import Any, Protocol, runtime_checkable
+
+from .clock import Clock, SystemClock
 
 __all__ = ["DENYLIST", "MemoryStore", "Store"]
 
 #: The kind under which revoked access-token ``jti``s are kept.
 DENYLIST = "revoked_jti"
+
+#: Rebuild the expiry order when its stale records outnumber the live entries by this much.
+_COMPACT_SLACK = 64
 
 
 @runtime_checkable
@@ -40,18 +53,46 @@ class Store(Protocol):
 
 
 class MemoryStore:
-    """An in-memory :class:`Store`; safe to share between threads."""
+    """An in-memory :class:`Store` that drops expired entries as it is written; safe to share
+    between threads.
 
-    def __init__(self) -> None:
+    ``clock`` says when an entry's time is over: give it the server's clock (an
+    :class:`~tokenlab.AuthServer` does), or a course's simulated time and the store's would
+    disagree. Writes hold a lock and cost O(log n) amortised; reads never change the store, so
+    an entry whose time is over can still be read until the next write drops it.
+    """
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        if clock is not None and not isinstance(clock, Clock):
+            raise TypeError(f"clock must be a Clock such as SimClock(), not {type(clock).__name__}")
+        self.clock: Clock = clock if clock is not None else SystemClock()
         self._kinds: dict[str, dict[str, tuple[Any, float]]] = {}
+        #: ``(until, kind, key)`` records, soonest first. A record is stale once its entry was
+        #: deleted or re-put with a later ``until``; stale records are skipped, then compacted.
+        self._expiry: list[tuple[float, str, str]] = []
         self.lock = threading.RLock()
 
     def put(self, kind: str, key: str, value: Any, *, until: float) -> None:
+        """Store ``value`` until ``until``; an entry never shortens (revoking twice keeps the later
+        expiry). A write: first every entry whose time is over is dropped — this one too, if its
+        ``until`` has already passed."""
+        if isinstance(until, bool) or not isinstance(until, int | float):
+            raise TypeError(f"until must be a time in POSIX seconds, not {type(until).__name__}")
+        if until != until:  # NaN: no time is ever after it, so the entry could never expire
+            raise ValueError("until must be a time in POSIX seconds, not NaN")
         with self.lock:
+            now = self.clock.time()
+            self._drop_expired(now)
             entries = self._kinds.setdefault(kind, {})
             old = entries.get(key)
-            # An entry never shortens: revoking twice keeps the later expiry.
-            entries[key] = (value, until if old is None else max(until, old[1]))
+            if old is not None and old[1] >= until:
+                entries[key] = (value, old[1])  # the expiry record of ``old`` still holds
+            elif until > now:
+                entries[key] = (value, until)
+                heapq.heappush(self._expiry, (until, kind, key))
+                self._compact()
+            elif not entries:
+                del self._kinds[kind]
 
     def get(self, kind: str, key: str) -> Any | None:
         entry = self._kinds.get(kind, {}).get(key)
@@ -66,36 +107,65 @@ class MemoryStore:
         return entries is not None and key in entries
 
     def delete(self, kind: str, key: str) -> None:
+        """Remove one entry (its expiry record goes stale). A write: expired entries go too."""
         with self.lock:
-            self._kinds.get(kind, {}).pop(key, None)
+            entries = self._kinds.get(kind)
+            if entries is not None:
+                entries.pop(key, None)
+                if not entries:
+                    del self._kinds[kind]
+            self._drop_expired(self.clock.time())
 
     def keys(self, kind: str) -> list[str]:
-        return list(self._kinds.get(kind, {}))
+        with self.lock:
+            return list(self._kinds.get(kind, {}))
 
     def count(self, kind: str) -> int:
         return len(self._kinds.get(kind, {}))
 
     def purge(self, now: float) -> int:
-        """Drop every entry whose time is over (``until <= now``); returns how many."""
-        dropped = 0
+        """Drop every entry whose time is over (``until <= now``); returns how many.
+
+        The writes already do this on the store's clock; ``purge`` does it for a ``now`` of the
+        caller's choosing."""
         with self.lock:
-            for kind in list(self._kinds):
-                entries = self._kinds[kind]
-                dead = [k for k, (_, until) in entries.items() if until <= now]
-                for k in dead:
-                    del entries[k]
-                dropped += len(dead)
-                if not entries:
-                    del self._kinds[kind]
+            return self._drop_expired(now)
+
+    def _drop_expired(self, now: float) -> int:
+        """Pop expiry records up to ``now``; drop each entry whose record is current. Locked."""
+        dropped = 0
+        expiry = self._expiry
+        while expiry and expiry[0][0] <= now:
+            until, kind, key = heapq.heappop(expiry)
+            entries = self._kinds.get(kind)
+            entry = None if entries is None else entries.get(key)
+            if entries is None or entry is None or entry[1] != until:
+                continue  # stale: deleted, or re-put with a later until
+            del entries[key]
+            dropped += 1
+            if not entries:
+                del self._kinds[kind]
         return dropped
+
+    def _compact(self) -> None:
+        """Rebuild the expiry order from the live entries once stale records dominate it, so
+        memory follows the live entries: O(n) once per n stale records, O(1) amortised. Locked."""
+        live = sum(len(e) for e in self._kinds.values())
+        if len(self._expiry) > 2 * live + _COMPACT_SLACK:
+            self._expiry = [(until, kind, key) for kind, entries in self._kinds.items()
+                            for key, (_, until) in entries.items()]
+            heapq.heapify(self._expiry)
 
     def clear(self) -> None:
         with self.lock:
             self._kinds.clear()
+            self._expiry.clear()
 
     def __len__(self) -> int:
-        return sum(len(e) for e in self._kinds.values())
+        with self.lock:
+            return sum(len(e) for e in self._kinds.values())
 
     def __repr__(self) -> str:
-        sizes = ", ".join(f"{k}={len(v)}" for k, v in self._kinds.items())
+        with self.lock:
+            sizes = ", ".join(f"{k}={len(v)}" for k, v in self._kinds.items())
         return f"MemoryStore({sizes or 'empty'})"

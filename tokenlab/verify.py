@@ -7,7 +7,16 @@
    and PyJWT's algorithm confirms the signature.
 3. **claims and policy** — ``typ`` is ``at+jwt`` (RFC 9068 §4), the RFC 9068 §2.2 claims are
    present and well-formed, ``iss`` matches exactly, ``aud`` names this API, the token is inside
-   its lifetime on the injected clock (RFC 7519 §4.1.4/§4.1.5), and it grants the scope asked for.
+   its lifetime on the injected clock (RFC 7519 §4.1.4/§4.1.5); then it is not revoked (the
+   denylist or the authorization server's introspection answer); and only then, it grants the
+   scope asked for.
+
+Validity comes before authorization: RFC 6750 §3.1 answers ``invalid_token`` for a token that is
+"expired, revoked, malformed, or invalid for other reasons" and ``insufficient_scope`` only when
+"the request requires higher privileges than provided by the access token" — a revoked token
+provides none, so it is 401 whatever it asks for. :meth:`Verifier.validate` is the validity part
+alone: the authorization server's introspection and revocation use it, so they and the APIs
+cannot disagree about which tokens are valid (RFC 7662 §2.2).
 
 PyJWT's own time checks read the wall clock, so they are switched off and the times are compared
 against ``now`` passed in by the caller (from its :class:`~tokenlab.clock.Clock`).
@@ -15,13 +24,13 @@ against ``now`` passed in by the caller (from its :class:`~tokenlab.clock.Clock`
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, NoReturn
 
 import jwt
 
-from .clock import format_duration, format_time
+from .clock import format_duration, format_time, is_numeric_date
 from .errors import (
     AlgorithmNotAllowedError,
     ExpiredTokenError,
@@ -46,8 +55,10 @@ __all__ = ["KeyLookup", "RevocationCheck", "VerifiedClaims", "Verifier", "parse_
 
 #: ``(kid, now) -> trusted key or None``
 KeyLookup = Callable[[str, float], VerificationKey | None]
-#: ``(token, claims) -> why the token is revoked, or None`` (a denylist or introspection answer)
-RevocationCheck = Callable[[str, dict[str, Any]], str | None]
+#: ``(token, claims) -> None`` if the token is not revoked; else why it is revoked (a ``str``,
+#: raised as :class:`RevokedTokenError`), or the :class:`TokenError` to refuse it with. Asked only
+#: once every other validity rule has passed, before the scope is judged.
+RevocationCheck = Callable[[str, dict[str, Any]], str | TokenError | None]
 
 _PASSED, _FAILED = StepStatus.PASSED, StepStatus.FAILED
 # Step 1 only parses: every PyJWT claim check is off (times are checked against our clock).
@@ -66,6 +77,10 @@ _PYJWT = jwt.PyJWT()
 _HEADER_KEY_PARAMS = ("jku", "jwk", "x5u", "x5c")
 _ABSENT: Any = object()
 _DECODED = "three base64url parts; header and payload are JSON objects"
+# RFC 7515 §2/§7.1: each part is base64url "with all trailing '=' characters omitted".
+_THREE_B64URL_PARTS = re.compile(r"[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+_NOT_B64URL = re.compile(r"[^A-Za-z0-9_-]")
+_PARTS = ("header", "payload", "signature")
 
 
 def parse_scope(scope: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -85,13 +100,32 @@ def parse_scope(scope: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(t for s in items for t in s.split())
 
 
-def _is_number(v: object) -> bool:
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return False
-    try:
-        return math.isfinite(v)
-    except OverflowError:  # an int beyond float range (JSON allows 10**400): not a NumericDate
-        return False
+def _not_base64url(text: str) -> MalformedTokenError:
+    """Why ``text`` (three parts, ASCII) is not three base64url parts, naming the part and the
+    character. RFC 7515 §2: "Base64url Encoding ... with all trailing '=' characters omitted";
+    a padded token is another text for the same token, which would slip past anything keyed by
+    the text (an introspection cache, a log search)."""
+    for name, part in zip(_PARTS, text.split("."), strict=True):
+        found = _NOT_B64URL.search(part)
+        if found is None:
+            continue
+        char = found.group()
+        if char == "=":
+            return MalformedTokenError(
+                f"cannot be decoded: the {name} part contains '=', base64 padding; a JWT's parts "
+                "are base64url \"with all trailing '=' characters omitted\" (RFC 7515 §2): "
+                "remove the '='")
+        hint = (" ('+' and '/' belong to standard base64; base64url uses '-' and '_')"
+                if char in "+/" else "")
+        return MalformedTokenError(
+            f"cannot be decoded: the {name} part contains {char!r} at position {found.start()}, "
+            "which is not a base64url character; a JWT's parts use only letters, digits, '-' "
+            f"and '_' (RFC 7515 §2){hint}")
+    raise AssertionError("unreachable: the text matched three base64url parts")  # pragma: no cover
+
+
+def _signature_ok(alg: object, kid: str) -> tuple[StepStatus, str]:
+    return (_PASSED, f"{alg} signature valid under trusted key {kid!r}")
 
 
 class VerifiedClaims(dict[str, Any]):
@@ -116,7 +150,9 @@ class VerifiedClaims(dict[str, Any]):
         if self._report is None:
             now, kid, required, leeway = self._ctx
             exp = self.get("exp")
-            if not _is_number(exp):
+            if leeway is None:
+                life = "times are NumericDates; lifetime not checked"
+            elif not is_numeric_date(exp):
                 life = "no exp"
             elif now < exp:
                 life = f"expires in {format_duration(exp - now)} (at {format_time(exp)})"
@@ -128,11 +164,7 @@ class VerifiedClaims(dict[str, Any]):
             if required:
                 claims += f"; grants {' '.join(required)}"
             self._report = VerificationReport.build(
-                [
-                    (_PASSED, _DECODED),
-                    (_PASSED, f"{self.header.get('alg')} signature valid under trusted key {kid!r}"),
-                    (_PASSED, claims),
-                ],
+                [(_PASSED, _DECODED), _signature_ok(self.header.get("alg"), kid), (_PASSED, claims)],
                 dict(self.header),
                 dict(self),
             )
@@ -148,29 +180,57 @@ class Verifier:
         self._keys = keys
         self._revocation = revocation
 
-    # The hot path: kept flat, with the report built only when something fails.
+    # The hot path: a few calls, with the report built only when something fails.
     def verify(
         self, token: str | bytes, *, now: float, scope: str | Iterable[str] | None = None
     ) -> VerifiedClaims:
         """The token's claims if it passes all three steps; otherwise a :class:`TokenError`.
 
         Any ``str`` or ``bytes`` either passes or raises a ``TokenError`` whose ``.report`` says
-        which step failed and why; any other type raises ``TypeError``.
+        which step failed and why; any other type raises ``TypeError``. Every validity rule —
+        the claims, then revocation — is checked before the scope, so an invalid token is
+        ``invalid_token`` whatever it asks for (RFC 6750 §3.1).
         """
-        policy = self.policy
         required = parse_scope(scope)
+        text = _as_text(token)
+        header, claims, key = self._check(text, now, None, self.policy.leeway)
+        err: TokenError | None = None
+        if self._revocation is not None:
+            err = _revoked(self._revocation(text, claims), claims)
+        if err is None and required:
+            err = _lacking(required, claims.get("scope"))
+        if err is not None:
+            self._fail(err, [(_PASSED, _DECODED), _signature_ok(header.get("alg"), key.kid)],
+                       header, claims)
+        return VerifiedClaims(claims, header, (now, key.kid, required, self.policy.leeway))
+
+    def validate(
+        self, token: str | bytes, *, now: float, audiences: Collection[str] | None = None,
+        check_lifetime: bool = True,
+    ) -> VerifiedClaims:
+        """The claims if ``token`` is valid by every rule of :meth:`verify` except revocation and
+        scope; otherwise the same :class:`TokenError` (with its report).
+
+        This is the one validity check that the API and the authorization server share:
+        introspection answers ``active`` (RFC 7662 §2.2: "whether or not the presented token is
+        currently active") by calling it, so it cannot call a token active that the APIs refuse.
+        ``audiences`` replaces the policy's one audience: the authorization server accepts a
+        token for any API it registered. ``check_lifetime=False`` still requires well-formed
+        NumericDates but does not compare them with ``now``: revocation (RFC 7009) must find a
+        token that is expired yet inside some API's leeway, or not valid yet.
+        """
+        text = _as_text(token)
+        leeway = self.policy.leeway if check_lifetime else None
+        header, claims, key = self._check(
+            text, now, None if audiences is None else frozenset(audiences), leeway)
+        return VerifiedClaims(claims, header, (now, key.kid, (), leeway))
+
+    def _check(
+        self, text: str, now: float, audiences: frozenset[str] | None, leeway: float | None
+    ) -> tuple[dict[str, Any], dict[str, Any], VerificationKey]:
+        """Steps 1, 2 and the validity rules of step 3; raises on the first failure."""
+        policy = self.policy
         # -- step 1: decode --------------------------------------------------------------------
-        if isinstance(token, str):
-            text = token
-        elif isinstance(token, bytes | bytearray):
-            try:
-                text = bytes(token).decode("ascii")
-            except UnicodeDecodeError:
-                self._fail(MalformedTokenError(
-                    "the bytes are not ASCII; a JWT is made only of base64url characters and dots"
-                ), [])
-        else:
-            raise TypeError(f"a token is text (str or bytes), not {type(token).__name__}")
         if len(text) > policy.max_token_bytes:
             self._fail(MalformedTokenError(
                 f"{len(text):,} characters is longer than the {policy.max_token_bytes:,} this API "
@@ -187,6 +247,8 @@ class Verifier:
                 "a JWT is three base64url parts joined by dots (header.payload.signature); "
                 f"this has {n} part{'s' if n != 1 else ''}"
             ), [])
+        if _THREE_B64URL_PARTS.fullmatch(text) is None:
+            self._fail(_not_base64url(text), [])
         try:
             decoded = _PYJWT.decode_complete(text, options=_PARSE_ONLY)  # type: ignore[arg-type]
         except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
@@ -247,24 +309,19 @@ class Verifier:
         if err is not None:
             self._fail(err, [ok1], header, claims)
         assert key is not None
-        ok2 = (_PASSED, f"{alg} signature valid under trusted key {key.kid!r}")
 
-        # -- step 3: claims and policy ---------------------------------------------------------
-        err = self._check_claims(header, claims, now, required)
-        if err is None and self._revocation is not None:
-            reason = self._revocation(text, claims)
-            if reason is not None:
-                jti = claims.get("jti")
-                err = RevokedTokenError(f"token {jti!r} was revoked: {reason}",
-                                        jti=jti if isinstance(jti, str) else None)
+        # -- step 3: claims and policy (validity; revocation and scope come after) -------------
+        err = self._check_claims(header, claims, now, audiences, leeway)
         if err is not None:
-            self._fail(err, [ok1, ok2], header, claims)
-        return VerifiedClaims(claims, header, (now, key.kid, required, policy.leeway))
+            self._fail(err, [ok1, _signature_ok(alg, key.kid)], header, claims)
+        return header, claims, key
 
     def _check_claims(
         self, header: dict[str, Any], claims: dict[str, Any], now: float,
-        required: tuple[str, ...],
+        audiences: frozenset[str] | None, leeway: float | None,
     ) -> TokenError | None:
+        """The first claim rule ``claims`` breaks, or ``None``. ``audiences`` ``None``: the
+        policy's audience; ``leeway`` ``None``: the lifetime is not compared with ``now``."""
         policy = self.policy
         typ = header.get("typ")
         if not isinstance(typ, str) or typ.lower() not in policy._typ_lower:
@@ -290,55 +347,44 @@ class Verifier:
                 "RFC 9068 §4)", claim="iss")
         aud = claims.get("aud", _ABSENT)
         if aud is not _ABSENT:
-            auds = [aud] if isinstance(aud, str) else aud
-            if not isinstance(auds, list) or not all(isinstance(a, str) for a in auds):
-                return InvalidClaimError(
-                    f"aud must be a string or a list of strings, got {aud!r}", claim="aud")
-            if policy.audience not in auds:
-                return InvalidAudienceError(
-                    f"aud is {aud!r}, but this API is {policy.audience!r}: a token meant for "
-                    "another API is not accepted here (RFC 7519 §4.1.3)", claim="aud")
-        leeway = policy.leeway
+            err = self._check_audience(aud, audiences)
+            if err is not None:
+                return err
         for name in ("exp", "nbf", "iat"):
             v = claims.get(name, _ABSENT)
-            if v is not _ABSENT and not _is_number(v):
+            if v is not _ABSENT and not is_numeric_date(v):
                 return InvalidClaimError(
                     f"{name} must be a NumericDate (seconds since 1970-01-01 UTC), got {v!r}",
                     claim=name)
-        exp = claims.get("exp")
-        # RFC 7519 §4.1.4: "the current date/time MUST be before the expiration date/time".
-        if exp is not None and now >= exp + leeway:
-            msg = f"expired {format_duration(now - exp)} ago, at {format_time(exp)}"
-            if leeway:
-                msg += f" (the {format_duration(leeway)} leeway ran out at {format_time(exp + leeway)})"
-            elif now == exp:
-                msg += " — a token is rejected on or after its exp (RFC 7519 §4.1.4)"
-            return ExpiredTokenError(msg, exp=exp, now=now, leeway=leeway)
-        nbf = claims.get("nbf")
-        if nbf is not None and now < nbf - leeway:
-            return NotYetValidError(
-                f"not valid before {format_time(nbf)}, {format_duration(nbf - now)} from now "
-                "(RFC 7519 §4.1.5)", claim="nbf")
-        iat = claims.get("iat")
-        if iat is not None and iat > now + leeway:
-            return NotYetValidError(
-                f"issued in the future, at {format_time(iat)} ({format_duration(iat - now)} from "
-                "now): the issuer's clock or the token is wrong", claim="iat")
+        if leeway is not None:
+            err = _check_lifetime(claims, now, leeway)
+            if err is not None:
+                return err
         scope = claims.get("scope", _ABSENT)
         if scope is not _ABSENT and not isinstance(scope, str):
             return InvalidClaimError(
                 f"scope must be one space-separated string (RFC 9068 §2.2.3), got {scope!r}",
                 claim="scope")
-        if required:
-            granted = tuple(scope.split()) if isinstance(scope, str) else ()
-            lacking = [s for s in required if s not in granted]
-            if lacking:
-                return InsufficientScopeError(
-                    f"this request needs scope {' '.join(required)!r}; the token grants "
-                    f"{' '.join(granted)!r} and lacks {' '.join(lacking)!r}"
-                    if granted else
-                    f"this request needs scope {' '.join(required)!r}; the token grants none",
-                    required=required, granted=granted)
+        return None
+
+    def _check_audience(self, aud: object, audiences: frozenset[str] | None) -> TokenError | None:
+        """RFC 7519 §4.1.3: "If the principal processing the claim does not identify itself with
+        a value in the "aud" claim when this claim is present, then the JWT MUST be rejected."
+        """
+        auds = [aud] if isinstance(aud, str) else aud
+        if not isinstance(auds, list) or not all(isinstance(a, str) for a in auds):
+            return InvalidClaimError(
+                f"aud must be a string or a list of strings, got {aud!r}", claim="aud")
+        if audiences is None:
+            if self.policy.audience not in auds:
+                return InvalidAudienceError(
+                    f"aud is {aud!r}, but this API is {self.policy.audience!r}: a token meant "
+                    "for another API is not accepted here (RFC 7519 §4.1.3)", claim="aud")
+        elif audiences.isdisjoint(auds):
+            known = ", ".join(sorted(audiences)) or "none yet"
+            return InvalidAudienceError(
+                f"aud is {aud!r}, which names none of the APIs this server issues tokens for "
+                f"({known}) (RFC 7519 §4.1.3)", claim="aud")
         return None
 
     @staticmethod
@@ -354,3 +400,65 @@ class Verifier:
             dict(claims) if claims is not None else None,
         )
         raise err
+
+
+def _as_text(token: str | bytes) -> str:
+    """The token as text; bytes must be ASCII (a MalformedTokenError), other types TypeError."""
+    if isinstance(token, str):
+        return token
+    if isinstance(token, bytes | bytearray):
+        try:
+            return bytes(token).decode("ascii")
+        except UnicodeDecodeError:
+            Verifier._fail(MalformedTokenError(
+                "the bytes are not ASCII; a JWT is made only of base64url characters and dots"
+            ), [])
+    raise TypeError(f"a token is text (str or bytes), not {type(token).__name__}")
+
+
+def _check_lifetime(claims: dict[str, Any], now: float, leeway: float) -> TokenError | None:
+    """``exp``, ``nbf`` and ``iat`` (already NumericDates) against ``now``, ``leeway`` either way."""
+    exp = claims.get("exp")
+    # RFC 7519 §4.1.4: "the current date/time MUST be before the expiration date/time".
+    if exp is not None and now >= exp + leeway:
+        msg = f"expired {format_duration(now - exp)} ago, at {format_time(exp)}"
+        if leeway:
+            msg += f" (the {format_duration(leeway)} leeway ran out at {format_time(exp + leeway)})"
+        elif now == exp:
+            msg += " — a token is rejected on or after its exp (RFC 7519 §4.1.4)"
+        return ExpiredTokenError(msg, exp=exp, now=now, leeway=leeway)
+    nbf = claims.get("nbf")
+    if nbf is not None and now < nbf - leeway:
+        return NotYetValidError(
+            f"not valid before {format_time(nbf)}, {format_duration(nbf - now)} from now "
+            "(RFC 7519 §4.1.5)", claim="nbf")
+    iat = claims.get("iat")
+    if iat is not None and iat > now + leeway:
+        return NotYetValidError(
+            f"issued in the future, at {format_time(iat)} ({format_duration(iat - now)} from "
+            "now): the issuer's clock or the token is wrong", claim="iat")
+    return None
+
+
+def _revoked(answer: str | TokenError | None, claims: dict[str, Any]) -> TokenError | None:
+    """A revocation check's answer as the error to raise (``None``: not revoked)."""
+    if answer is None or isinstance(answer, TokenError):
+        return answer
+    jti = claims.get("jti")
+    return RevokedTokenError(f"token {jti!r} was revoked: {answer}",
+                             jti=jti if isinstance(jti, str) else None)
+
+
+def _lacking(required: tuple[str, ...], scope: object) -> InsufficientScopeError | None:
+    """RFC 6750 §3.1 ``insufficient_scope``: "The request requires higher privileges than
+    provided by the access token." Judged only for a token already known to be valid."""
+    granted = tuple(scope.split()) if isinstance(scope, str) else ()
+    lacking = [s for s in required if s not in granted]
+    if not lacking:
+        return None
+    return InsufficientScopeError(
+        f"this request needs scope {' '.join(required)!r}; the token grants "
+        f"{' '.join(granted)!r} and lacks {' '.join(lacking)!r}"
+        if granted else
+        f"this request needs scope {' '.join(required)!r}; the token grants none",
+        required=required, granted=granted)

@@ -8,14 +8,21 @@ the request, the response, a short outcome and notes that flag what a security e
 flag (a token in a URL, a password sent to the token endpoint, plain HTTP).
 
 The events keep the whole truth — the attack lessons read the wire as an attacker on the path
-would. Only the *rendering* hides things: tokens are shortened unless asked otherwise, and
-client secrets and passwords are always masked, so a printed trace can be shared safely.
+would. Only what is *shown* hides things: tokens are shortened unless asked otherwise, and
+client secrets, passwords and HTTP Basic credentials are always masked — in :meth:`Event.render`
+and in every ``repr`` and ``str`` of a :class:`Request`, :class:`Response`, :class:`Headers` or
+:class:`Event` — so a printed trace, or an object a notebook displays, can be shared safely
+(RFC 6749 §10.1: "Web application clients MUST ensure confidentiality of client passwords and
+other client credentials"; §10.7: a password "could unintentionally be disclosed to an attacker
+(e.g., via log files or other records kept by the client)"). For the same reason a malformed
+request's error names the field, never the value it carried.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -23,7 +30,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote_plus, unquote_plus, urlsplit, urlunsplit
 
 from .clock import Clock, format_time
 from .tokens import shorten
@@ -123,7 +130,23 @@ class Headers(Mapping[str, str]):
         return hash(tuple(sorted(self._folded().items())))
 
     def __repr__(self) -> str:
-        return f"Headers({dict(self.items())!r})"
+        """The fields with credentials masked and tokens shortened, as :meth:`Event.render` shows
+        them; fields that are not text are counted, never shown (they may hold a secret)."""
+        r = _Renderer(True)
+        shown = {name: r.header(name, value) for name, value in self.items()}
+        hidden = f", plus {len(self.invalid)} that are not text, not shown" if self.invalid else ""
+        return f"Headers({shown!r}{hidden})"
+
+
+def _split(url: object) -> SplitResult | None:
+    """``urlsplit(url)``, or ``None`` for a URL that is not text or cannot be parsed (a request
+    is recorded as it came, and a server answers such a URL with a 400)."""
+    if not isinstance(url, str):
+        return None
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
 
 
 def _freeze_body(body: object) -> object:
@@ -134,7 +157,7 @@ def _freeze_body(body: object) -> object:
                              for name, value in body.items()})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Request:
     """One HTTP request as it travels: ``method``, absolute ``url`` (query included), header
     fields and the fields of a form body.
@@ -142,6 +165,7 @@ class Request:
     ``body`` maps each form field to its value; a field sent more than once maps to a tuple of
     its values (so that "repeated parameter" can be modelled: RFC 6749 §3.1). Construction never
     fails on odd input — a server answers a malformed request with a 400, as a real one would.
+    Its ``repr`` masks secrets and shortens tokens (the attributes keep them whole).
     """
 
     method: str
@@ -166,14 +190,16 @@ class Request:
 
     @property
     def path(self) -> str:
-        return (urlsplit(self.url).path or "/") if isinstance(self.url, str) else ""
+        """The URL's path (``/`` when empty); ``""`` when the URL cannot be parsed."""
+        parts = _split(self.url)
+        return (parts.path or "/") if parts is not None else ""
 
     @property
     def query(self) -> list[tuple[str, str]]:
-        """The URL's query fields, in order, repeated ones repeated (``parse_qsl``)."""
-        if not isinstance(self.url, str):
-            return []
-        return parse_qsl(urlsplit(self.url).query, keep_blank_values=True)
+        """The URL's query fields, in order, repeated ones repeated (``parse_qsl``); none when the
+        URL cannot be parsed."""
+        parts = _split(self.url)
+        return parse_qsl(parts.query, keep_blank_values=True) if parts is not None else []
 
     @property
     def is_form(self) -> bool:
@@ -192,34 +218,94 @@ class Request:
         return pairs
 
     def malformed(self) -> str | None:
-        """Why this request could not have come off a real connection, or ``None``."""
+        """Why this request could not have come off a real connection, or ``None``.
+
+        The answer names the part or field at fault and the type it got, never the value: a
+        malformed field may be a client secret or a password, and the answer ends up in a 400's
+        ``error_description`` and on the wire (RFC 6749 §10.1). Text a real connection cannot
+        carry — a lone surrogate has no UTF-8 encoding — is malformed too.
+        """
         if not isinstance(self.method, str) or not self.method:
             return f"the method must be text such as 'GET', not {self.method!r}"
         if not isinstance(self.url, str):
             return f"the URL must be text, not {type(self.url).__name__}"
+        if not _encodable(self.url):
+            return f"the URL is not valid UTF-8 text: {_NOT_UTF8}"
         try:
             parts = urlsplit(self.url)
-        except ValueError as exc:
-            return f"the URL cannot be parsed: {exc}"
+        except ValueError:
+            return ("the URL cannot be parsed: check the host (an IPv6 address needs both "
+                    "brackets, e.g. 'https://[::1]/x')")
         if not parts.scheme or not parts.netloc:
-            return f"the URL {self.url!r} must be absolute, e.g. 'https://api.example/weather'"
-        headers = self.headers
-        if isinstance(headers, Headers) and headers.invalid:
-            return f"header names and values must be text; got {headers.invalid[0]!r}"
+            return (f"the URL {_Renderer(True).url(self.url)!r} must be absolute, "
+                    "e.g. 'https://api.example/weather'")
+        if isinstance(self.headers, Headers):
+            problem = _bad_headers(self.headers)
+            if problem is not None:
+                return problem
         if self.body is not None:
             if not isinstance(self.body, Mapping):
                 return f"the body must be form fields {{name: value}}, not {type(self.body).__name__}"
             for name, value in self.body.items():
-                values = value if isinstance(value, tuple) else (value,)
-                if not isinstance(name, str) or not all(isinstance(v, str) for v in values):
-                    return f"form field names and values must be text; got {name!r}: {value!r}"
+                problem = _bad_form_field(name, value)
+                if problem is not None:
+                    return problem
         return None
 
+    def __repr__(self) -> str:
+        r = _Renderer(True)
+        return _masked_repr(self, url=r.shown_url(self.url), body=r.shown_body(self.body))
 
-@dataclass(frozen=True, slots=True)
+
+#: Why text with a lone surrogate cannot be sent: what a 400 says.
+_NOT_UTF8 = "it holds a lone surrogate, which no real connection can carry"
+
+
+def _encodable(text: str) -> bool:
+    """True when ``text`` has a UTF-8 encoding, i.e. could have come off a real connection."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _bad_headers(headers: Headers) -> str | None:
+    """What is wrong with the header fields, naming a field but never showing a value."""
+    for item in headers.invalid:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            return ("header fields must be (name, value) pairs of text, e.g. "
+                    f"{{'Accept': 'application/json'}}; got a {type(item).__name__}")
+        name, value = item
+        if not isinstance(name, str):
+            return f"header names must be text, not {type(name).__name__}"
+        return f"the value of header {name!r} must be text, not {type(value).__name__}"
+    for name, value in headers.items():
+        if not _encodable(name):
+            return f"a header name is not valid UTF-8 text: {_NOT_UTF8}"
+        if not _encodable(value):
+            return f"the value of header {name!r} is not valid UTF-8 text: {_NOT_UTF8}"
+    return None
+
+
+def _bad_form_field(name: object, value: object) -> str | None:
+    """What is wrong with one form field, naming it but never showing its value."""
+    if not isinstance(name, str):
+        return f"form field names must be text, not {type(name).__name__}"
+    if not _encodable(name):
+        return f"a form field name is not valid UTF-8 text: {_NOT_UTF8}"
+    for v in value if isinstance(value, tuple) else (value,):
+        if not isinstance(v, str):
+            return f"the value of form field {name!r} must be text, not {type(v).__name__}"
+        if not _encodable(v):
+            return f"the value of form field {name!r} is not valid UTF-8 text: {_NOT_UTF8}"
+    return None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class Response:
     """One HTTP response: ``status``, header fields and a body — a JSON object (``dict``), text,
-    or ``None`` for an empty body."""
+    or ``None`` for an empty body. Its ``repr`` shortens tokens, as :meth:`Event.render` does."""
 
     status: int
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -243,6 +329,9 @@ class Response:
     def json(self) -> dict[str, Any]:
         """The body as a JSON object; ``{}`` when it is not one."""
         return self.body if isinstance(self.body, dict) else {}
+
+    def __repr__(self) -> str:
+        return _masked_repr(self, body=_Renderer(True).shown_body(self.body))
 
 
 def json_response(status: int, body: Mapping[str, Any],
@@ -276,9 +365,12 @@ def mask_for_display(value: str, name: str | None = None, *, shorten: bool = Tru
     return _Renderer(shorten).field(name, value)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Event:
-    """One request and its response, as seen on the wire at ``time`` (POSIX seconds)."""
+    """One request and its response, as seen on the wire at ``time`` (POSIX seconds).
+
+    The fields keep the whole truth; ``repr``, ``str``, :meth:`render` and :meth:`summary` mask
+    secrets and shorten tokens."""
 
     time: float
     sender: str
@@ -295,11 +387,14 @@ class Event:
 
     @property
     def path(self) -> str:
-        return urlsplit(self.url).path or "/"
+        """The URL's path (``/`` when empty); ``""`` when the URL cannot be parsed."""
+        parts = _split(self.url)
+        return (parts.path or "/") if parts is not None else ""
 
     @property
     def query(self) -> dict[str, str]:
-        return dict(parse_qsl(urlsplit(self.url).query, keep_blank_values=True))
+        parts = _split(self.url)
+        return dict(parse_qsl(parts.query, keep_blank_values=True)) if parts is not None else {}
 
     def render(self, *, shorten: bool = True, number: int | None = None) -> str:
         """The event as a text block; tokens shortened (unless ``shorten=False``), secrets and
@@ -324,11 +419,31 @@ class Event:
         """One line: time, who to whom, what, and the outcome (secrets masked, tokens shortened)."""
         r = _Renderer(True)
         clock = format_time(self.time)[11:19]
-        return (f"{clock}  {self.sender} → {self.receiver}: {self.method} {self.path}"
+        return (f"{clock}  {self.sender} → {self.receiver}: {self.method} {self.path or r.url(self.url)}"
                 f"  ← {r.text(self.outcome)}")
 
     def __str__(self) -> str:
         return self.render()
+
+    def __repr__(self) -> str:
+        r = _Renderer(True)
+        return _masked_repr(
+            self, url=r.shown_url(self.url), headers=_as_headers(self.headers),
+            body=r.shown_body(self.body), outcome=r.text(self.outcome),
+            response_headers=_as_headers(self.response_headers),
+            response_body=r.shown_body(self.response_body))
+
+
+def _as_headers(fields: Mapping[str, str]) -> Headers:
+    """``fields`` as :class:`Headers`, whose repr masks credentials."""
+    return fields if isinstance(fields, Headers) else Headers(fields)
+
+
+def _masked_repr(obj: Any, **shown: object) -> str:
+    """The dataclass repr of ``obj``, with the fields in ``shown`` replaced by their masked form."""
+    parts = (f"{f.name}={shown[f.name] if f.name in shown else getattr(obj, f.name)!r}"
+             for f in dataclasses.fields(obj))
+    return f"{type(obj).__name__}({', '.join(parts)})"
 
 
 class Wire:
@@ -420,16 +535,18 @@ class _Renderer:
     def text(self, value: str) -> str:
         return _JWT.sub(lambda m: self.token(m.group()), value) if self.shorten else value
 
-    def field(self, name: object, value: str) -> str:
+    def field(self, name: object, value: object) -> str:
+        """A field's value as shown: a secret field is masked whatever its type (a secret sent
+        as bytes is still a secret); anything else that is not text shows as its ``repr``."""
         if name in SECRET_FIELDS:
             return MASK
+        text = value if isinstance(value, str) else repr(value)
         if name in TOKEN_FIELDS:
-            return self.token(value)
-        return self.text(value)
+            return self.token(text)
+        return self.text(text)
 
     def pairs(self, pairs: Sequence[tuple[object, object]]) -> str:
-        return "&".join(f"{n}={self.field(n, v) if isinstance(v, str) else repr(v)}"
-                        for n, v in pairs)
+        return "&".join(f"{n}={self.field(n, v)}" for n, v in pairs)
 
     def form(self, body: Mapping[Any, Any]) -> str:
         pairs = [(n, v) for n, vs in body.items()
@@ -437,10 +554,23 @@ class _Renderer:
         return self.pairs(pairs)
 
     def url(self, url: str) -> str:
+        """The URL with secrets in its query masked, tokens shortened, and the password of a
+        ``user:password@`` masked (RFC 3986 §3.2.1: "Applications should not render as clear
+        text any data after the first colon (":") character found within a userinfo
+        subcomponent")."""
         try:
             parts = urlsplit(url)
-        except ValueError:
-            return self.text(url)
+        except ValueError:  # e.g. "https://[::1/x": shown by plain text surgery instead
+            base, question, query = url.partition("?")
+            scheme, slashes, rest = base.partition("//")
+            authority, slash, path = rest.partition("/")
+            base = f"{scheme}{slashes}{_mask_userinfo(authority)}{slash}{path}" if slashes else base
+            return self.text(base) + (
+                "?" + self.pairs(parse_qsl(query, keep_blank_values=True)) if question else "")
+        netloc = _mask_userinfo(parts.netloc)
+        if netloc != parts.netloc:  # rebuilt only then: urlsplit normalises, e.g. the scheme's case
+            parts = parts._replace(netloc=netloc)
+            url = urlunsplit(parts)
         if not parts.query:
             return self.text(url)
         query = self.pairs(parse_qsl(parts.query, keep_blank_values=True))
@@ -458,16 +588,43 @@ class _Renderer:
             return f"{scheme} {MASK} ({_basic_user(credentials)}:{MASK})"
         if scheme.lower() in ("bearer", "dpop"):
             return f"{scheme} {self.token(credentials.strip())}"
-        return f"{scheme} {MASK}"
+        # A value of one word may be a bare secret (an API key sent without a scheme).
+        return f"{scheme} {MASK}" if credentials.strip() else MASK
 
     def data(self, value: Any, name: object = None) -> Any:
-        if isinstance(value, dict):
+        """A JSON-like value with every field shown as :meth:`field` shows it; numbers and the
+        like stay as they are, unless they are the value of a secret field."""
+        if isinstance(value, Mapping):
             return {k: self.data(v, k) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.data(v, name) for v in value]
-        if isinstance(value, str):
+        if isinstance(value, list | tuple):
+            shown = [self.data(v, name) for v in value]
+            return shown if isinstance(value, list) else tuple(shown)
+        if isinstance(value, str | bytes | bytearray) or name in SECRET_FIELDS:
             return self.field(name, value)
         return value
+
+    def shown_url(self, url: object) -> str:
+        """A message's URL as a repr shows it; one that is not text only by its type."""
+        return self.url(url) if isinstance(url, str) else f"<{type(url).__name__}, not text>"
+
+    def shown_body(self, body: object) -> object:
+        """A message's body as a repr shows it: form fields or JSON through :meth:`data`, text
+        with its tokens shortened; anything else only by its type (it may hold a secret)."""
+        if body is None:
+            return None
+        if isinstance(body, Mapping):
+            return self.data(body)
+        if isinstance(body, str):
+            return self.text(body)
+        return f"<{type(body).__name__}, not shown>"
+
+
+def _mask_userinfo(authority: str) -> str:
+    """``user:password@host`` as ``user:••••@host`` (RFC 3986 §3.2.1); other authorities as given."""
+    userinfo, at, host = authority.rpartition("@")
+    if not at or ":" not in userinfo:
+        return authority
+    return f"{userinfo.partition(':')[0]}:{MASK}@{host}"
 
 
 def basic_authorization(client_id: str, client_secret: str) -> str:

@@ -2,33 +2,65 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 # Console messages that are not the course's fault, each with the reason it is allowed.
 CONSOLE_ALLOW = [
-    # JupyterLab probes optional server extensions (e.g. the Jupyter News / translations
-    # endpoints); a missing one answers 404 and Chromium logs the failed resource load.
-    re.compile(r"Failed to load resource: the server responded with a status of 404"),
     # Chromium reports that its own background features are off (flags in conftest).
     re.compile(r"Registering a ServiceWorker .* (failed|denied)"),
 ]
+
+# Chromium logs every HTTP error response as this console error; it is judged by its URL below.
+FAILED_RESOURCE = re.compile(r"^Failed to load resource: the server responded with a status of (\d+)")
+
+# HTTP 404s that are not the course's fault: (path pattern, why). Any other 4xx/5xx response,
+# and the console error Chromium logs for it, fails the test.
+ALLOWED_404: list[tuple[re.Pattern[str], str]] = []
+
+
+def allowed_failure(status: int, url: str) -> bool:
+    """Is this failed request one of the explained 404s in :data:`ALLOWED_404`?"""
+    path = urlsplit(url).path
+    return status == 404 and any(p.fullmatch(path) for p, _ in ALLOWED_404)
+
 
 RUN_TIMEOUT_MS = 60_000
 
 
 @dataclass
 class PageLog:
+    """What went wrong in the page: uncaught errors, console errors, failed HTTP requests."""
+
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
 
     def attach(self, page: Any) -> None:
-        page.on("console", lambda m: self.console_errors.append(m.text)
-                if m.type == "error" and not any(p.search(m.text) for p in CONSOLE_ALLOW)
-                else None)
+        page.on("console", self._on_console)
         page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+        page.on("response", self._on_response)
+
+    def _on_console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        url = (message.location or {}).get("url", "")
+        failed = FAILED_RESOURCE.match(message.text)
+        if failed and allowed_failure(int(failed.group(1)), url):
+            return
+        if any(p.search(message.text) for p in CONSOLE_ALLOW):
+            return
+        where = urlsplit(url).path if url else ""
+        self.console_errors.append(f"{message.text} (at {where})" if where else message.text)
+
+    def _on_response(self, response: Any) -> None:
+        if response.status >= 400 and not allowed_failure(response.status, response.url):
+            self.failed_requests.append(
+                f"{response.status} {response.request.method} {urlsplit(response.url).path}")
 
 
 def open_notebook(page: Any, url: str) -> None:
@@ -94,9 +126,19 @@ def _click_and_wait(page: Any, button: Any, changed: str, arg: Any, timeout: flo
     return time.perf_counter() - start
 
 
+#: A walker's counter ("Step 3 of 7") is the first such text in it: its controls come before
+#: the step's body, which repeats the step number.
+COUNTER = re.compile(r"Step (\d+) of (\d+)")
+_COUNTER_IS = """([i, want]) => {
+    const m = /Step (\\d+) of (\\d+)/.exec(
+        document.querySelectorAll('.tokenlab-flowwalker')[i].innerText);
+    return m !== null && Number(m[1]) === want;
+}"""
+
+
 def walk_flows(page: Any) -> tuple[list[str], list[float]]:
-    """Click every FlowWalker's Next button until it is disabled; returns each walker's final
-    counter text and the click-to-update latencies."""
+    """Click every FlowWalker's Next button until its counter says the last step; returns each
+    walker's final text and the click-to-update latencies."""
     finals: list[str] = []
     latencies: list[float] = []
     walkers = page.locator(".tokenlab-flowwalker")
@@ -105,22 +147,43 @@ def walk_flows(page: Any) -> tuple[list[str], list[float]]:
         walker.scroll_into_view_if_needed()
         nxt = walker.locator("button", has_text="Next")
         for _ in range(50):
-            before = walker.inner_text()
-            counter = re.search(r"Step (\d+) of (\d+)", before)
+            counter = COUNTER.search(walker.inner_text())
             # The counter, not the button, says when the end is reached: the button's disabled
-            # state is updated a moment after the text, so reading it could race.
+            # state is updated a moment after the text, so reading it could race. And a click is
+            # done when the counter shows the next step — not when any text changed: the body
+            # may update before the counter, which would leave a stale count for the next turn.
             if counter is None or counter.group(1) == counter.group(2):
                 break
-            latencies.append(_click_and_wait(
-                page, nxt,
-                "([i, before]) => document.querySelectorAll('.tokenlab-flowwalker')[i]"
-                ".innerText !== before", [i, before]))
+            latencies.append(_click_and_wait(page, nxt, _COUNTER_IS,
+                                             [i, int(counter.group(1)) + 1]))
         finals.append(walker.inner_text())
     return finals, latencies
 
 
-def widget_text(page: Any, kind: str, index: int = 0) -> str:
+def widget_text(page: Any, kind: str, index: int) -> str:
     return page.locator(f".tokenlab-{kind}").nth(index).inner_text()
+
+
+def widget_counts(page: Any, expected: dict[str, int], timeout: float = 30_000) -> dict[str, int]:
+    """How many live views of each kind (CSS suffix, e.g. ``flowwalker``) the page shows, once
+    they match ``expected`` or ``timeout`` ms have passed (views render a moment after their
+    cell ran; the caller compares)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # On a timeout the caller's comparison shows which kind is off, and by how many.
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            """(expected) => Object.entries(expected).every(([kind, n]) =>
+                  document.querySelectorAll('.tokenlab-' + kind).length === n)""",
+            arg=expected, timeout=timeout)
+    return {kind: page.locator(f".tokenlab-{kind}").count() for kind in expected}
+
+
+def text_matches(kind: str, index: int, pattern: str) -> tuple[str, list[Any]]:
+    """A JS predicate (and its argument) for ``wait_for_function``: the ``index``-th view of
+    ``kind`` shows text matching the regular expression ``pattern``."""
+    return ("([kind, i, pattern]) => new RegExp(pattern).test("
+            "document.querySelectorAll('.tokenlab-' + kind)[i].innerText)", [kind, index, pattern])
 
 
 def text_only_widgets(page: Any) -> list[str]:

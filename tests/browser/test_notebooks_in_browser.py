@@ -1,6 +1,8 @@
 """Every notebook, run top to bottom in a real JupyterLab in a real headless Chromium, then
-driven as a learner would: every FlowWalker clicked to its last step; on the start page, garbage
-typed into the TokenInspector and the ClockControl moved until the token expires."""
+driven as a learner would: every widget the notebook creates is counted live, every FlowWalker
+clicked to its last step, garbage typed into every TokenInspector; on the start page the
+ClockControl moved until the token expires. No console error, no failed request beyond the
+explained 404s in ``jlab.ALLOWED_404``."""
 
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ from .jlab import (
     error_outputs,
     open_notebook,
     run_all,
+    text_matches,
     text_only_widgets,
     walk_flows,
+    widget_counts,
     widget_failures,
     widget_text,
 )
@@ -30,14 +34,21 @@ from .jlab import (
 #: Click-to-update latency: the target is 250 ms; only a hang fails the test.
 LATENCY_BOUND_S = 3.0
 
+#: Widget classes and the CSS class suffix of their views ("tokenlab-flowwalker").
+WIDGETS = {"FlowWalker": "flowwalker", "TokenInspector": "tokeninspector",
+           "ClockControl": "clockcontrol", "ScopeExplorer": "scopeexplorer",
+           "ExerciseBox": "exercisebox"}
+
 
 def stored_code_cells(path: Path) -> int:
     return sum(c["cell_type"] == "code" for c in json.loads(path.read_text())["cells"])
 
 
 def stored_widget_count(path: Path, kind: str) -> int:
-    text = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
-                   if c["cell_type"] == "code")
+    # One cell per line: joined without a separator, a cell starting with ``FlowWalker(`` after
+    # one ending in a name would not match ``\b`` and go uncounted.
+    text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                     if c["cell_type"] == "code")
     return len(re.findall(rf"\b{kind}\(", text))
 
 
@@ -83,22 +94,26 @@ def test_notebook_in_jupyterlab(lab: Lab, page: Any, artifacts: Path, name: str)
     assert error_outputs(page) == []
     assert widget_failures(page) == []
 
-    # Every widget rendered: as many live views as the notebook creates.
-    for kind, css in (("FlowWalker", "flowwalker"), ("TokenInspector", "tokeninspector"),
-                      ("ClockControl", "clockcontrol"), ("ScopeExplorer", "scopeexplorer"),
-                      ("ExerciseBox", "exercisebox")):
-        expected = stored_widget_count(path, kind)
-        if expected:  # views render a moment after their cell ran
-            page.wait_for_selector(f".tokenlab-{css}", state="attached", timeout=30_000)
+    # Every widget rendered: as many live views of each kind as the notebook creates.
+    expected = {css: stored_widget_count(path, kind) for kind, css in WIDGETS.items()}
+    assert widget_counts(page, expected) == expected
     # A widget whose view failed to render shows its text/plain repr instead: none may.
     assert text_only_widgets(page) == []
 
     finals, latencies = walk_flows(page)
+    assert len(finals) == expected["flowwalker"]
     for final in finals:
         match = re.search(r"Step (\d+) of (\d+)", final)
         assert match and match.group(1) == match.group(2), f"walker not at its end: {final[:200]}"
 
-    if name.startswith("00-"):
+    start_page = name.startswith("00-")
+    if start_page:
+        # One of each, so driving the first is driving every one; it shows the fresh token.
+        assert expected["tokeninspector"] == expected["clockcontrol"] == 1
+        assert "expires in" in widget_text(page, "tokeninspector", 0)
+    for index in range(expected["tokeninspector"]):
+        latencies.append(_garbage_into_inspector(page, index))
+    if start_page:
         latencies += _drive_start_page(page)
 
     page.screenshot(path=str(artifacts / f"{Path(name).stem}.png"), full_page=False)
@@ -110,34 +125,34 @@ def test_notebook_in_jupyterlab(lab: Lab, page: Any, artifacts: Path, name: str)
     assert max(latencies, default=0.0) < LATENCY_BOUND_S
     assert log.page_errors == []
     assert log.console_errors == []
+    assert log.failed_requests == []
 
 
-def _drive_start_page(page: Any) -> list[float]:
-    """Garbage into the TokenInspector; the ClockControl moved until the token expires."""
-    inspector = page.locator(".tokenlab-tokeninspector").first
+def _garbage_into_inspector(page: Any, index: int) -> float:
+    """Type garbage into the ``index``-th TokenInspector: it explains, it does not crash."""
+    inspector = page.locator(".tokenlab-tokeninspector").nth(index)
     inspector.scroll_into_view_if_needed()
-    assert "expires in" in inspector.inner_text()
     box = inspector.locator("textarea")
-    latencies = []
     start = time.perf_counter()
     box.fill("this is not a token")
     box.blur()
-    page.wait_for_function(
-        "() => /three base64url parts/.test("
-        "document.querySelector('.tokenlab-tokeninspector').innerText)", timeout=30_000)
-    latencies.append(time.perf_counter() - start)
-    text = widget_text(page, "tokeninspector")
-    assert "Traceback" not in text
-    # Back to the fresh token, then five minutes pass: it expires, on exp.
+    predicate, arg = text_matches("tokeninspector", index, "three base64url parts")
+    page.wait_for_function(predicate, arg=arg, timeout=30_000)
+    latency = time.perf_counter() - start
+    assert "Traceback" not in widget_text(page, "tokeninspector", index)
+    return latency
+
+
+def _drive_start_page(page: Any) -> list[float]:
+    """Back to the fresh token in the TokenInspector; the ClockControl moved until it expires."""
+    inspector = page.locator(".tokenlab-tokeninspector").nth(0)
+    inspector.scroll_into_view_if_needed()
     inspector.locator("select").select_option(label="a fresh token")
-    page.wait_for_function(
-        "() => /expires in/.test(document.querySelector('.tokenlab-tokeninspector').innerText)",
-        timeout=30_000)
-    clock = page.locator(".tokenlab-clockcontrol").first
+    predicate, arg = text_matches("tokeninspector", 0, "expires in")
+    page.wait_for_function(predicate, arg=arg, timeout=30_000)
+    clock = page.locator(".tokenlab-clockcontrol").nth(0)
     clock.scroll_into_view_if_needed()
-    latencies.append(_click_and_wait(
-        page, clock.locator("button", has_text="+5 min"),
-        "() => /expired/.test(document.querySelector('.tokenlab-tokeninspector').innerText)",
-        None))
-    assert "00:15:00" in widget_text(page, "clockcontrol")
-    return latencies
+    predicate, arg = text_matches("tokeninspector", 0, "expired")
+    latency = _click_and_wait(page, clock.locator("button", has_text="+5 min"), predicate, arg)
+    assert "00:15:00" in widget_text(page, "clockcontrol", 0)
+    return [latency]

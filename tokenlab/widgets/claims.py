@@ -3,10 +3,9 @@ the TokenInspector shows next to a token's header and claims."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from ..clock import format_duration, format_time
+from ..clock import format_duration, format_time, is_numeric_date
 
 __all__ = ["CLAIMS", "HEADER", "TIME_CLAIMS", "describe_time", "show_value"]
 
@@ -32,20 +31,11 @@ TIME_CLAIMS = ("exp", "iat", "nbf")
 _LONGEST = 160
 
 
-def _is_time(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
-
-
 def describe_time(name: str, value: Any, now: float | None) -> str:
     """``'2030-01-01 00:05:00 UTC — expires in 4 min 48 s'``; without a clock, the time alone.
 
     A value that is not a NumericDate says so instead of failing."""
-    if not _is_time(value):
+    if not is_numeric_date(value):
         return f"{show_value(value)} — not a NumericDate (seconds since 1970-01-01 UTC)"
     when = format_time(value)
     if now is None:
