@@ -18,7 +18,7 @@ LAB_STAMP := $(VENV)/.stamp-lab-$(DEPS_HASH)
 TEST_STAMP := $(VENV)/.stamp-test-$(DEPS_HASH)
 
 # The command a "wrong Python" message suggests re-running.
-GOAL := make $(firstword $(filter lab test bench,$(MAKECMDGOALS)) lab)
+GOAL := make $(firstword $(filter lab test bench fuzz,$(MAKECMDGOALS)) lab)
 # JupyterLab defaults for the course (binder/overrides.json): start the notebook's kernel without
 # a "Select Kernel" dialog; no news or update notifications. Binder's postBuild installs the same.
 INSTALL_OVERRIDES = mkdir -p $(VENV)/share/jupyter/lab/settings && cp binder/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -31,15 +31,17 @@ NBVAL_SANITIZE := $(if $(wildcard tests/nbval_sanitize.cfg),--nbval-sanitize-wit
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help lab test bench notebooks clean
+.PHONY: help lab test bench fuzz notebooks clean
 
 help:
 	@echo "make lab     set up .venv (first run only) and open the course in JupyterLab"
 	@echo "make test    set up .venv, then ruff, the unit tests and every notebook (nbval, strict)"
 	@echo "make bench   set up .venv, then run the benchmarks (benchmarks/run.py)"
+	@echo "make fuzz    set up .venv, then every fuzz property with $(FUZZ_EXAMPLES) examples each (minutes)"
 	@echo "make notebooks  re-run every notebook and store its outputs (after changing tokenlab)"
 	@echo "make clean   remove .venv, caches and generated artifacts"
-	@echo "Options: PYTHON=python3.12 (interpreter for the venv), LAB_ARGS=\"--no-browser --port=8899\""
+	@echo "Options: PYTHON=python3.12 (interpreter for the venv), LAB_ARGS=\"--no-browser --port=8899\","
+	@echo "         FUZZ_EXAMPLES=1000000 (examples per fuzz property)"
 
 lab: $(LAB_STAMP)
 	cd notebooks && exec ../$(VENV)/bin/jupyter lab 00-start-here.ipynb $(ROOT_FLAG) $(OFFLINE_FLAGS) $(LAB_ARGS)
@@ -51,6 +53,12 @@ test: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(VPY) benchmarks/run.py
+
+# The fuzz properties of `make test` (the verifier's and the HTTP endpoints' of both servers), each
+# with FUZZ_EXAMPLES examples instead of a few thousand; -s shows each property's count and time.
+FUZZ_EXAMPLES ?= 100000
+fuzz: $(TEST_STAMP)
+	TOKENLAB_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VPY) -m pytest -s -q tests/test_fuzz.py tests/test_fuzz_http.py
 
 # Re-run every notebook and store its outputs (what strict nbval compares against).
 notebooks: $(TEST_STAMP)

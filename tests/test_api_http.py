@@ -14,8 +14,8 @@ from tokenlab import (
     Response,
     SimClock,
 )
-from tokenlab.api import NOTE_PLAIN_HTTP, NOTE_URL_QUERY, bearer_challenge, parse_challenge
-from tokenlab.verify import VerifiedClaims
+from tokenlab.api.http import NOTE_PLAIN_HTTP, NOTE_URL_QUERY, bearer_challenge, parse_challenge
+from tokenlab.jose.verify import VerifiedClaims
 
 from .conftest import API, ISSUER, Forge
 

@@ -7,8 +7,8 @@ import hmac
 
 import pytest
 
-from tokenlab.apikeys import APIKeyStore, InvalidAPIKeyError
 from tokenlab.clock import SimClock
+from tokenlab.course.apikeys import APIKeyStore, InvalidAPIKeyError
 from tokenlab.errors import InvalidRequestError, TokenError
 from tokenlab.randomness import RandomSource
 

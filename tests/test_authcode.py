@@ -23,7 +23,7 @@ from tokenlab import (
     make_verifier,
     s256_challenge,
 )
-from tokenlab.authcode import CODE
+from tokenlab.authserver.authcode import CODE
 
 from .conftest import API, PASSWORD
 

@@ -13,8 +13,8 @@ from tokenlab import (
     RegisteredClient,
     ResourceServer,
 )
-from tokenlab.browser import BROWSER, Browser
-from tokenlab.client import BROWSER as CLIENT_BROWSER
+from tokenlab.client.app import BROWSER as CLIENT_BROWSER
+from tokenlab.client.browser import BROWSER, Browser
 
 from .conftest import ISSUER, PASSWORD
 

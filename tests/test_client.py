@@ -18,11 +18,11 @@ from tokenlab import (
     SimClock,
     TokenError,
 )
-from tokenlab.api import NOTE_URL_QUERY
-from tokenlab.client import CookieStorage, LocalStorage, MemoryStorage, make_storage
-from tokenlab.endpoints import NOTE_ROPC_GRANT
-from tokenlab.pkce import s256_challenge
-from tokenlab.wire import Event, Response
+from tokenlab.api.http import NOTE_URL_QUERY
+from tokenlab.authserver.grants import NOTE_ROPC_GRANT
+from tokenlab.authserver.pkce import s256_challenge
+from tokenlab.client.app import CookieStorage, LocalStorage, MemoryStorage, make_storage
+from tokenlab.net.wire import Event, Response
 
 from .conftest import API, ISSUER, PASSWORD
 

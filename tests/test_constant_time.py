@@ -26,7 +26,7 @@ from tokenlab import (
     make_verifier,
     s256_challenge,
 )
-from tokenlab.browser import Browser
+from tokenlab.client.browser import Browser
 
 from .conftest import PASSWORD
 

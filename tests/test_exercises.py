@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tokenlab import AuthServer, ResourceServer, SimClock
-from tokenlab.exercises import EXERCISES, Verdict, exercise, for_notebook
-from tokenlab.pkce import make_verifier, s256_challenge
+from tokenlab.authserver.pkce import make_verifier, s256_challenge
+from tokenlab.course.exercises import EXERCISES, Verdict, exercise, for_notebook
 
 from .conftest import API, ISSUER
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tokenlab.exercises import exercise, for_notebook
+from tokenlab.course.exercises import exercise, for_notebook
 
 GARBAGE = [None, "", "   ", 42, ["x"], {"a": 1}, "é" * 5000, b"\xff", "IN ACCESS LOGS"]
 RIGHT = "in access logs, proxies, browser history and Referer headers"

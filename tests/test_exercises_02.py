@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tokenlab import AuthServer, ResourceServer, SimClock
-from tokenlab.exercises import exercise, for_notebook
-from tokenlab.exposure import simulate_exposure
+from tokenlab.course.exercises import exercise, for_notebook
+from tokenlab.course.exposure import simulate_exposure
 from tokenlab.report import VerificationReport
 
 from .conftest import API, ISSUER

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tokenlab import AuthServer, ResourceServer, SimClock
-from tokenlab.exercises import exercise, for_notebook
+from tokenlab.course.exercises import exercise, for_notebook
 
 from .conftest import API, ISSUER
 

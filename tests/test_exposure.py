@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tokenlab import AuthServer, ExpiredTokenError, ResourceServer, SimClock
-from tokenlab.apikeys import APIKeyStore
-from tokenlab.exposure import simulate_exposure
+from tokenlab.course.apikeys import APIKeyStore
+from tokenlab.course.exposure import simulate_exposure
 
 from .conftest import API, ISSUER
 

@@ -1,504 +1,86 @@
-"""Property-based fuzz of :meth:`ResourceServer.verify`.
+"""Property-based fuzz of :meth:`ResourceServer.verify` (world and strategies: tests/fuzzing.py).
 
-The property: whatever an attacker sends — random bytes or text, a valid token with one character
-changed, parts swapped between servers, a rewritten header, a token re-signed with a key of the
-attacker's choosing (the HS256-with-the-public-key algorithm confusion, ``alg: none``, an embedded
-``jwk``), huge or deeply nested input — ``verify`` either raises a :class:`TokenError` (with a
-report) or returns claims, and it returns claims only for a token that the API's own authorization
-server issued for that API, character for character. No other exception ever escapes.
+The attacker property: whatever an attacker sends — random bytes or text, a valid token with one
+character changed, parts swapped between servers, a rewritten header, a token re-signed with a key
+of the attacker's choosing (the HS256-with-the-public-key algorithm confusion, ``alg: none``, an
+embedded ``jwk``), huge or deeply nested input — ``verify`` either raises a :class:`TokenError`
+(with a report) or returns claims, and it returns claims only for a token that the API's own
+authorization server issued for that API, character for character. No other exception escapes.
 
-A second fuzz signs arbitrary claims with the server's real key: then step 3 must still answer
-with claims that really satisfy the policy, or a ``TokenError`` — never a crash.
+Three properties sign claims with the server's real key, to test step 3 on its own:
 
-``TOKENLAB_FUZZ_EXAMPLES`` (default 10,000) sets how many attacker inputs are tried; each test
-counts the examples it really ran and asserts the count.
+- arbitrary claims: the verdict (accepted, 403 ``insufficient_scope`` or 401 ``invalid_token``)
+  is the one an independent reading of RFC 9068 §4, RFC 7519 §4.1 and RFC 6750 §3.1 gives;
+- claims valid by construction: accepted, unchanged;
+- valid claims with exactly one rule broken: refused, with that rule's error class and code.
+
+A property that cannot fail proves nothing: the last tests run each one against a verifier that
+refuses everything and one that accepts everything, and expect it to fail.
+
+``TOKENLAB_FUZZ_EXAMPLES`` sets every property's example count (``make fuzz``: 100,000); the
+defaults keep ``make test`` fast. Each property counts the examples it really ran.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import math
-import os
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from jwt.utils import base64url_decode, base64url_encode
+from jwt.utils import base64url_decode
 
 from tokenlab import (
     AlgorithmNotAllowedError,
-    AuthServer,
+    ExpiredTokenError,
+    InsufficientScopeError,
+    InvalidAudienceError,
+    InvalidClaimError,
     InvalidHeaderError,
+    InvalidIssuerError,
     InvalidSignatureError,
+    MissingClaimError,
+    NotYetValidError,
     ResourceServer,
-    SimClock,
+    StepStatus,
     TokenError,
     UnknownKeyError,
 )
+from tokenlab.report import VerificationReport
 
-#: How many attacker inputs the main fuzz must run (the signed-claims fuzz runs a tenth of it).
-N = int(os.environ.get("TOKENLAB_FUZZ_EXAMPLES", "10000"))
-N_SIGNED = max(100, N // 10)
-#: Examples really executed, per fuzz test.
-EXAMPLES: Counter[str] = Counter()
-
-ISSUER = "https://auth.example"
-AUDIENCES = ("https://api.example", "https://calendar.example")
-ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
-ACCEPTED_TYP = ("at+jwt", "application/at+jwt")
-REQUIRED = ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")
-B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
-FUZZ_SETTINGS = {
-    "deadline": None,
-    "database": None,
-    "suppress_health_check": [
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-}
-
-
-# --- the world: servers, APIs and the tokens they issued, made once ------------------------------
-
-
-@dataclass(frozen=True, repr=False)
-class Api:
-    """A resource server and the exact tokens it must accept (its issuer's, for its audience)."""
-
-    server: ResourceServer
-    auth: AuthServer
-    accepts: frozenset[str]
-
-    @property
-    def sorted_tokens(self) -> tuple[str, ...]:
-        return tuple(sorted(self.accepts))
-
-    def __repr__(self) -> str:  # short: hypothesis prints it in every failing example
-        return (f"<API {self.server.audience} of the {self.auth.keys.current.algorithm} server "
-                f"{self.auth.random.seed!r}>")
-
-
-@dataclass(frozen=True, repr=False)
-class World:
-    clock: SimClock
-    auths: tuple[AuthServer, ...]
-    apis: tuple[Api, ...]
-    apis_by_kid: dict[str, tuple[Api, ...]]  # the APIs that trust each kid
-    tokens: tuple[str, ...]  # every token issued; all still inside their lifetime
-    kids: tuple[str, ...]  # every published kid of every server
-    hmac_secrets: tuple[bytes, ...]  # public key material an attacker may try as an HS256 secret
-    attacker_keys: dict[str, Any]  # algorithm -> an attacker's private key (bytes for HS256)
-    attacker_jwk: dict[str, Any]  # the attacker's public key as a JWK, for `jwk` headers
-
-
-def _public_material(jwk: dict[str, Any]) -> list[bytes]:
-    """What anyone can derive from a published JWK: PEM, DER, raw bytes, the JWK's own text."""
-    public = jwt.PyJWK(jwk).key
-    out = [
-        public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
-        public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo),
-        json.dumps(jwk).encode(),
-    ]
-    if isinstance(public, ed25519.Ed25519PublicKey):
-        out.append(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
-    elif isinstance(public, ec.EllipticCurvePublicKey):
-        out.append(public.public_bytes(serialization.Encoding.X962,
-                                       serialization.PublicFormat.UncompressedPoint))
-    elif isinstance(public, rsa.RSAPublicKey):
-        out.append(public.public_numbers().n.to_bytes(256, "big"))
-    out += [jwk[k].encode() for k in ("x", "n") if k in jwk]
-    return out
-
-
-def build_world() -> World:
-    clock = SimClock()
-    # Every server has the same issuer and the same audiences: only kid and signature tell their
-    # tokens apart. Two EdDSA servers: same algorithm, different keys.
-    setups = [(alg, f"fuzz-{alg}") for alg in ALGORITHMS] + [("EdDSA", "fuzz-EdDSA-2")]
-    auths: list[AuthServer] = []
-    apis: list[Api] = []
-    for algorithm, seed in setups:
-        auth = AuthServer(issuer=ISSUER, clock=clock, seed=seed, algorithm=algorithm)
-        weather = auth.register_client("weather-app", scopes=["weather:read", "weather:write"])
-        calendar = auth.register_client("calendar-app", scopes=["calendar:read"])
-        auth.register_client("spa", scopes=["weather:read"], public=True)
-        servers = [ResourceServer(audience=a, auth=auth) for a in AUDIENCES]
-        issued: dict[str, set[str]] = {a: set() for a in AUDIENCES}
-
-        def issue(client_id: str, secret: str | None, scope: str | None,
-                  auth: AuthServer = auth, issued: dict[str, set[str]] = issued) -> None:
-            for audience in AUDIENCES:
-                t = auth.client_credentials(client_id, secret, scope=scope, resource=audience)
-                issued[audience].add(t.access_token)
-
-        for scope in (None, "weather:read", "weather:write"):
-            issue(weather.client_id, weather.client_secret, scope)
-        issue(calendar.client_id, calendar.client_secret, None)
-        auth.rotate_keys()  # tokens signed with the old key stay valid until they expire
-        issue(weather.client_id, weather.client_secret, "weather:read weather:write")
-        auths.append(auth)
-        apis += [Api(s, auth, frozenset(issued[s.audience])) for s in servers]
-
-    secrets = [m for auth in auths for jwk in auth.jwks()["keys"] for m in _public_material(jwk)]
-    attacker_ed = ed25519.Ed25519PrivateKey.generate()
-    attacker_keys: dict[str, Any] = {
-        "EdDSA": attacker_ed,
-        "ES256": ec.generate_private_key(ec.SECP256R1()),
-        "RS256": rsa.generate_private_key(public_exponent=65537, key_size=2048),
-        "HS256": hashlib.sha256(b"the attacker's own HS256 secret").digest(),
-    }
-    attacker_jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(attacker_ed.public_key()))
-    return World(
-        clock=clock,
-        auths=tuple(auths),
-        apis=tuple(apis),
-        apis_by_kid={k.kid: tuple(a for a in apis if a.auth is auth)
-                     for auth in auths for k in auth.keys.published()},
-        tokens=tuple(sorted({t for api in apis for t in api.accepts})),
-        kids=tuple(k.kid for auth in auths for k in auth.keys.published()),
-        hmac_secrets=tuple(secrets),
-        attacker_keys=attacker_keys,
-        attacker_jwk=attacker_jwk,
-    )
+from .fuzzing import (
+    ACCEPTED_TYP,
+    AUDIENCES,
+    CLAIM_NAMES,
+    FUZZ_SETTINGS,
+    HUGE_INTS,
+    ISSUER,
+    REQUIRED,
+    TIME_CLAIMS,
+    Api,
+    Gen,
+    World,
+    attacker_input,
+    build_world,
+    examples,
+    fuzz_settings,
+    hs256,
+    json_b64,
+    jwt_parts,
+    public_material,
+    signed_claims,
+    time_values,
+)
 
 
 @pytest.fixture(scope="module")
 def world() -> World:
     return build_world()
-
-
-# --- building tokens by hand -------------------------------------------------------------------
-
-
-def _b64(data: bytes) -> str:
-    return base64url_encode(data).decode("ascii")
-
-
-def _json_b64(value: object) -> str:
-    return _b64(json.dumps(value, separators=(",", ":")).encode())
-
-
-def _parts(token: str) -> tuple[dict[str, Any], dict[str, Any], str]:
-    h, p, s = token.split(".")
-    return json.loads(base64url_decode(h)), json.loads(base64url_decode(p)), s
-
-
-def _hs256(header: dict[str, Any], payload: dict[str, Any], secret: bytes) -> str:
-    """HS256 by hand: PyJWT rightly refuses a PEM, DER or JWK text as an HMAC secret."""
-    signing_input = f"{_json_b64(header)}.{_json_b64(payload)}"
-    mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64(mac)}"
-
-
-# --- strategies: built once per world (building a strategy on every draw is slow) ----------------
-
-_DELETE = "\x00delete"  # a header edit that removes the parameter
-ALG_VALUES: tuple[object, ...] = (
-    _DELETE, "none", "None", "NONE", "nOnE", "HS256", "RS256", "ES256", "EdDSA", "PS256",
-    "HS512", "ES384", "RS512", "", " EdDSA", "eddsa", "hs256", None, 0, 1.5, True, [], ["HS256"],
-    {"alg": "HS256"},
-)
-KID_VALUES: tuple[object, ...] = (
-    _DELETE, "unknown-kid", "", " ", None, 0, 7, True, [], ["kid"], {"kid": "x"}, "../../etc/passwd",
-)
-KID_TWEAKS: tuple[Callable[[str], str], ...] = (
-    lambda k: k + "x", str.upper, str.lower, lambda k: k[:-1], lambda k: k + " ",
-    lambda k: "../" + k, lambda k: k * 2,
-)
-TYP_VALUES: tuple[object, ...] = (
-    _DELETE, "JWT", "jwt", "at+jwt", "AT+JWT", "at+JWT", "application/at+jwt", "application/jwt",
-    "", None, 5, "at+jwt ", "id_token+jwt", "JOSE", "dpop+jwt",
-)
-CRIT_VALUES: tuple[object, ...] = (
-    ["b64"], ["exp"], [], "b64", {"b64": True}, [5], None, ["b64", "exp"], ["kid"], [[]],
-)
-B64_VALUES: tuple[object, ...] = (False, True, "false", 0, None)
-HEADER_NAMES = ("alg", "kid", "typ", "cty", "crit", "b64", "jku", "jwk", "x5u", "x5c", "x5t",
-                "zip", "enc", "epk", "iss", "aud", "exp")
-CLAIM_NAMES = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "scope", "cnf", "act")
-HUGE_INTS = (10**400, -(10**400), 2**1024, 10**309, -(2**1100), 10**4000)
-
-JSON: st.SearchStrategy[Any] = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
-    | st.sampled_from(HUGE_INTS),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=8,
-)
-SEPARATORS = st.sampled_from(((",", ":"), (", ", ": "), (",", ": ")))
-FORMS = st.sampled_from(("str", "str", "bytes", "bytearray"))
-CHARS = st.sampled_from(B64URL + ".=+/ ") | st.characters()
-HEADER_NAME = st.sampled_from(HEADER_NAMES) | st.text(max_size=6)
-CLAIM_NAME = st.sampled_from(CLAIM_NAMES) | st.text(max_size=6)
-NESTING_DEPTH = (st.sampled_from((10, 100, 998, 999, 1000, 1001, 3000, 5000, 9000, 100_000))
-                 | st.integers(1, 12_000))
-HUGE_SIZE = st.integers(16_000, 600_000) | st.integers(16_370, 16_400)
-
-
-def _json_b64_drawn(draw: st.DrawFn, value: object) -> str:
-    """``value`` as JSON in a randomly chosen formatting, base64url-encoded."""
-    text = json.dumps(value, separators=draw(SEPARATORS), sort_keys=draw(st.booleans()),
-                      ensure_ascii=draw(st.booleans()))
-    return _b64(text.encode("utf-8", "surrogatepass"))
-
-
-class Gen:
-    """The world-dependent strategies, each built once."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.token = st.sampled_from(world.tokens)
-        self.kid = st.sampled_from(world.kids)
-        self.kid_value = st.sampled_from(KID_VALUES) | self.kid | st.sampled_from(KID_TWEAKS)
-        self.key_param = st.tuples(
-            st.sampled_from(("jku", "jwk", "x5u", "x5c")),
-            st.sampled_from(("https://attacker.example/jwks.json", world.attacker_jwk,
-                             ["MIIBIjANBgkqhkiG9w0BAQEF"], None, "", [], {})),
-        )
-        self.secret = st.sampled_from(world.hmac_secrets)
-        self.extra_apis = st.lists(st.integers(0, len(world.apis) - 1), max_size=2, unique=True)
-        self.random_header = (
-            st.fixed_dictionaries(
-                {"alg": st.sampled_from(ALG_VALUES[1:]), "kid": self.kid | JSON},
-                optional={"typ": st.sampled_from(TYP_VALUES[1:]),
-                          "crit": st.sampled_from(CRIT_VALUES), "jku": JSON, "b64": JSON},
-            )
-            | st.dictionaries(st.sampled_from(HEADER_NAMES), JSON)
-            | JSON
-        )
-        self.random_payload = st.dictionaries(CLAIM_NAME, JSON) | JSON
-        self.random_signature = (st.binary(max_size=300).map(_b64)
-                                 | self.token.map(lambda t: t.split(".")[2]))
-        self.value: st.SearchStrategy[str | bytes] = st.one_of(
-            st.binary(max_size=512),
-            st.text(max_size=300),  # any code point: non-ASCII, control characters
-            st.text(st.characters(codec="ascii"), max_size=300),  # ASCII control characters
-            st.lists(st.text(B64URL + "=+/ \t\n", max_size=80), min_size=1, max_size=5)
-            .map(".".join),
-            self.token,  # the originals: they must pass, unchanged
-            mutated(self), mutated(self),
-            swapped(self),
-            rewritten_header(self), rewritten_header(self),
-            resigned(self), resigned(self),
-            huge(self),
-            nested(self),
-            random_json_token(self),
-        )
-
-
-def _edit_alg(draw: st.DrawFn, header: dict[str, Any], g: Gen) -> object:
-    header["alg"] = draw(st.sampled_from(ALG_VALUES))
-    return header
-
-
-def _edit_kid(draw: st.DrawFn, header: dict[str, Any], g: Gen) -> object:
-    value = draw(g.kid_value)  # a bad kid, another server's (or a rotated-out) kid, or a tweak
-    if callable(value):
-        kid = header.get("kid")
-        value = value(kid if isinstance(kid, str) and kid else "k")
-    header["kid"] = value
-    return header
-
-
-def _edit_key_param(draw: st.DrawFn, header: dict[str, Any], g: Gen) -> object:
-    name, value = draw(g.key_param)
-    header[name] = value
-    return header
-
-
-def _edit_crit(draw: st.DrawFn, header: dict[str, Any], g: Gen) -> object:
-    header["crit"] = draw(st.sampled_from(CRIT_VALUES))
-    if draw(st.booleans()):
-        header["b64"] = False
-    return header
-
-
-def _edit_b64(draw: st.DrawFn, header: dict[str, Any], g: Gen) -> object:
-    header["b64"] = draw(st.sampled_from(B64_VALUES))
-    return header
-
-
-def _edit_typ(draw: st.DrawFn, header: dict[str, Any], g: Gen) -> object:
-    header["typ"] = draw(st.sampled_from(TYP_VALUES))
-    return header
-
-
-def _edit_extra(draw: st.DrawFn, header: dict[str, Any], g: Gen) -> object:
-    header[draw(HEADER_NAME)] = draw(JSON)
-    return header
-
-
-def _edit_not_an_object(draw: st.DrawFn, header: dict[str, Any], g: Gen) -> object:
-    return (
-        [header], list(header), "alg", 1, None, True, [],
-    )[draw(st.integers(0, 6))]
-
-
-def _edit_nothing(draw: st.DrawFn, header: dict[str, Any], g: Gen) -> object:
-    return header  # only the formatting may change: other bytes, same meaning
-
-
-HeaderEdit = Callable[[st.DrawFn, dict[str, Any], Gen], object]
-HEADER_EDITS: tuple[HeaderEdit, ...] = (
-    _edit_alg, _edit_kid, _edit_key_param, _edit_crit, _edit_b64, _edit_typ, _edit_extra,
-    _edit_not_an_object, _edit_nothing,
-)
-
-
-@st.composite
-def mutated(draw: st.DrawFn, g: Gen) -> str:
-    """A valid token with one character changed, inserted or deleted (or cut short)."""
-    token = draw(g.token)
-    op = draw(st.sampled_from(("replace", "insert", "delete", "truncate")))
-    i = draw(st.integers(0, len(token) if op == "insert" else len(token) - 1))
-    if op == "delete":
-        return token[:i] + token[i + 1:]
-    if op == "truncate":
-        return token[:i]
-    return token[:i] + draw(CHARS) + token[i + (op == "replace"):]
-
-
-@st.composite
-def swapped(draw: st.DrawFn, g: Gen) -> str:
-    """Parts (header, payload, signature) taken from different tokens, maybe out of place."""
-    parts = []
-    for position in range(draw(st.sampled_from((3, 3, 3, 2, 4)))):
-        token = draw(g.token).split(".")
-        which = position if position < 3 and draw(st.booleans()) else draw(st.integers(0, 2))
-        parts.append(token[which])
-    return ".".join(parts)
-
-
-@st.composite
-def rewritten_header(draw: st.DrawFn, g: Gen) -> str:
-    """A valid token's header edited and re-encoded; the payload and signature kept."""
-    token = draw(g.token)
-    header: object = json.loads(base64url_decode(token.split(".")[0]))
-    for edit in draw(st.lists(st.sampled_from(HEADER_EDITS), min_size=1, max_size=4)):
-        if isinstance(header, dict):
-            header = edit(draw, header, g)
-        if isinstance(header, dict):
-            header = {k: v for k, v in header.items() if v != _DELETE}
-    _, payload, signature = token.split(".")
-    if isinstance(header, dict) and header.get("b64") is False and draw(st.booleans()):
-        payload = ""  # the detached-payload form of RFC 7797
-    return f"{_json_b64_drawn(draw, header)}.{payload}.{signature}"
-
-
-FORGED_CLAIMS = st.sampled_from((
-    ("scope", "weather:read weather:write admin"), ("exp", 86400 * 365), ("aud", list(AUDIENCES)),
-    ("sub", "admin"), ("client_id", "admin"),
-))
-GUESSED_SECRETS = (b"secret", b"", b"\x00" * 32, ISSUER.encode(),
-                   hashlib.sha256(b"the attacker's own HS256 secret").digest())
-
-
-@st.composite
-def resigned(draw: st.DrawFn, g: Gen) -> str:
-    """A token re-signed by the attacker: HS256 with a public key, own keys, ``alg: none``."""
-    token = draw(g.token)
-    header, payload, _ = _parts(token)
-    kid = draw(st.sampled_from((header["kid"], None)) | g.kid)
-    if draw(st.booleans()):  # the point of forging: more scope, a longer life, another API
-        claim, value = draw(FORGED_CLAIMS)
-        payload[claim] = payload["exp"] + value if claim == "exp" else value
-    typ = draw(st.sampled_from(("at+jwt", "at+jwt", "JWT")))
-    attack = draw(st.sampled_from(("hs256-public-key", "hs256-guess", "own-key", "embedded-jwk",
-                                   "none")))
-    kid_header = {} if kid is None else {"kid": kid}
-    if attack == "hs256-public-key":
-        secret = draw(g.secret)
-        try:  # the algorithm-confusion attack, made with PyJWT where PyJWT allows the secret
-            return jwt.encode(payload, secret, algorithm="HS256",
-                              headers={**kid_header, "typ": typ})
-        except jwt.InvalidKeyError:  # PEM, DER, JWK text: PyJWT refuses; sign by hand
-            return _hs256({"alg": "HS256", **kid_header, "typ": typ}, payload, secret)
-    if attack == "hs256-guess":
-        secret = draw(st.sampled_from(GUESSED_SECRETS) | st.just((kid or "").encode()))
-        return _hs256({"alg": "HS256", **kid_header, "typ": typ}, payload, secret)
-    if attack in ("own-key", "embedded-jwk"):
-        alg = draw(st.sampled_from(ALGORITHMS))
-        extra = {"jwk": g.world.attacker_jwk} if attack == "embedded-jwk" else {}
-        return jwt.encode(payload, g.world.attacker_keys[alg], algorithm=alg,
-                          headers={**kid_header, "typ": typ, **extra})
-    alg = draw(st.sampled_from(("none", "None", "NONE", "nOnE")))
-    signature = draw(st.sampled_from(("", "", token.split(".")[2], "AAAA")))
-    return f"{_json_b64({'alg': alg, **kid_header, 'typ': typ})}.{_json_b64(payload)}.{signature}"
-
-
-@st.composite
-def huge(draw: st.DrawFn, g: Gen) -> str:
-    """Hundreds of KB of dots or base64url text, and sizes right at the length limit."""
-    kind = draw(st.sampled_from(("dots", "b64", "three-parts", "padded-payload", "repeated")))
-    n = draw(HUGE_SIZE)
-    token = draw(g.token)
-    if kind == "dots":
-        return "." * n
-    if kind == "b64":
-        return draw(st.sampled_from(B64URL)) * n
-    if kind == "three-parts":
-        third = n // 3
-        return ".".join(["A" * third, "B" * third, "C" * (n - 2 * third - 2)])
-    if kind == "padded-payload":
-        h, p, s = token.split(".")
-        payload = json.loads(base64url_decode(p))
-        payload["pad"] = "x" * (n * 3 // 4)
-        return f"{h}.{_json_b64(payload)}.{s}"
-    return token * (n // len(token) + 1)
-
-
-@st.composite
-def nested(draw: st.DrawFn, g: Gen) -> str:
-    """Deeply nested JSON — ``[[[[...]]]]`` or ``{"a":{"a":...}}`` — in the header or payload."""
-    depth = draw(NESTING_DEPTH)
-    kind = draw(st.sampled_from(("list", "object", "inside-valid-header")))
-    h, p, s = draw(g.token).split(".")
-    if kind == "list":
-        text = "[" * depth + "]" * depth
-    elif kind == "object":
-        text = '{"a":' * depth + "1" + "}" * depth
-    else:
-        header = base64url_decode(h).decode()
-        text = header[:-1] + ',"x":' + "[" * depth + "]" * depth + "}"
-    blob = _b64(text.encode())
-    if kind != "inside-valid-header" and draw(st.booleans()):
-        return f"{h}.{blob}.{s}"
-    return f"{blob}.{p}.{s}"
-
-
-@st.composite
-def random_json_token(draw: st.DrawFn, g: Gen) -> str:
-    """Three base64url parts holding random JSON: plausible headers, claims, any signature."""
-    header = _json_b64_drawn(draw, draw(g.random_header))
-    payload = _json_b64_drawn(draw, draw(g.random_payload))
-    return f"{header}.{payload}.{draw(g.random_signature)}"
-
-
-@st.composite
-def attacker_input(draw: st.DrawFn, g: Gen) -> tuple[str | bytes | bytearray, list[int]]:
-    """An input, as str, bytes or bytearray, and the indexes of a few extra APIs to try it on."""
-    value = draw(g.value)
-    extra = draw(g.extra_apis)
-    if isinstance(value, bytes):
-        return (bytearray(value) if draw(st.booleans()) else value), extra
-    form = draw(FORMS)
-    if form == "str":
-        return value, extra
-    data = value.encode("utf-8", "surrogatepass")
-    return (data if form == "bytes" else bytearray(data)), extra
 
 
 # --- the properties ---------------------------------------------------------------------------
@@ -536,124 +118,380 @@ def check_attacker_input(world: World, value: str | bytes | bytearray, extra: li
             continue
         assert text in api.accepts, f"{api!r} accepted a token never issued for it: {value!r}"
         assert claims.report.ok
-        assert dict(claims) == _parts(text)[1]
+        assert dict(claims) == jwt_parts(text)[1]
 
 
 def test_fuzz_verify_attacker_inputs(world: World) -> None:
-    """N attacker inputs: a TokenError, or claims for a token the API's issuer issued for it."""
-    EXAMPLES["attacker"] = 0
+    """Attacker inputs: a TokenError, or claims for a token the API's issuer issued for it."""
+    n = examples(10_000)
+    ran = 0
 
-    @settings(max_examples=N, **FUZZ_SETTINGS)
+    @fuzz_settings(n)
     @given(attacker_input(Gen(world)))
     def run(case: tuple[str | bytes | bytearray, list[int]]) -> None:
-        EXAMPLES["attacker"] += 1
+        nonlocal ran
+        ran += 1
         check_attacker_input(world, *case)
 
     start = time.perf_counter()
     run()
-    elapsed = time.perf_counter() - start
-    print(f"\nfuzz: {EXAMPLES['attacker']:,} attacker inputs in {elapsed:.1f} s")
-    assert EXAMPLES["attacker"] >= N
+    print(f"\nfuzz: {ran:,} attacker inputs in {time.perf_counter() - start:.1f} s")
+    assert ran >= n
 
 
-TIME_CLAIMS = ("exp", "nbf", "iat")
-AUD_VALUES = st.sampled_from((AUDIENCES[0], list(AUDIENCES), [], [AUDIENCES[1]],
-                              "https://api.example/", [AUDIENCES[0], 5])) | JSON
-ISS_VALUES = (st.sampled_from((ISSUER, ISSUER + "/", "https://AUTH.example", ""))
-              | st.text(max_size=10))  # PyJWT itself refuses to encode a non-string iss
-SCOPE_VALUES = st.sampled_from(("weather:read", "weather:read weather:write", "", " ",
-                                ["weather:read"])) | JSON
-TYP = st.sampled_from(("at+jwt", "at+jwt", "application/at+jwt", "AT+JWT", "JWT", ""))
-REQUIRED_SCOPE = st.sampled_from(((), (), ("weather:read",), ("weather:read", "weather:write"),
-                                  ("calendar:read",)))
+
+# --- claims signed with the server's real key: step 3 on its own ---------------------------------
+
+ACCEPTED, FORBIDDEN, INVALID = "accepted", "403 insufficient_scope", "401 invalid_token"
+YEAR = 365 * 86400
+#: RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+SCOPE_CHARS = "".join(chr(c) for c in range(0x21, 0x7F) if c not in (0x22, 0x5C))
+SCOPE_TOKEN = st.sampled_from(("weather:read", "weather:write", "calendar:read", "admin")) | st.text(
+    SCOPE_CHARS, min_size=1, max_size=12)
+#: Near misses of ``weather:read``: a substring match or a case-folding match would accept them.
+NEAR_MISSES = ("weather:readings", "weather:rea", "WEATHER:READ", "weather", "read", "weather:read,")
+NON_EMPTY_TEXT = st.text(min_size=1, max_size=30)
+NOT_A_STRING = st.sampled_from((None, 0, 7, 1.5, True, False, [], ["alice"], {}, {"a": "b"}))
+#: Extra claims' values: any JSON, small enough that the token stays far below the size limit.
+SMALL_JSON: st.SearchStrategy[Any] = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=6,
+)
+NOT_A_NUMERIC_DATE = st.sampled_from((
+    None, True, False, "1893456300", "", [], [1893456300], {}, float("nan"), float("inf"),
+    float("-inf"), *HUGE_INTS))
 
 
-def _time_values(now: float) -> st.SearchStrategy[Any]:
-    return st.one_of(
-        st.integers(-5, 5).map(lambda d: math.floor(now) + d),
-        st.floats(now - 10, now + 10),
-        st.sampled_from((now, now + 300, -1, 0, 1e308, -1e308, float("nan"), float("inf"),
-                         "1893456300", None, True, [now])),
-        st.sampled_from(HUGE_INTS),
-        JSON,
-    )
+def _numeric_date(value: object) -> bool:
+    """RFC 7519 §2: "NumericDate: A JSON numeric value representing the number of seconds from
+    1970-01-01T00:00:00Z UTC": a number (not a boolean) that a float can hold, finite."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _why_invalid(audience: str, header: dict[str, Any], claims: dict[str, Any],
+                 now: float) -> str | None:
+    """Why a validly signed token is not a valid access token for ``audience`` at ``now``, read
+    from the RFCs independently of ``tokenlab.jose.verify``; ``None`` when it is valid."""
+    typ = header.get("typ")
+    if not isinstance(typ, str) or typ.lower() not in ACCEPTED_TYP:
+        return "RFC 9068 §4: typ must be at+jwt"
+    if missing := [c for c in REQUIRED if c not in claims]:
+        return f"RFC 9068 §2.2: {missing[0]} is required"
+    if bad := [c for c in ("iss", "sub", "jti", "client_id") if not (
+            isinstance(claims[c], str) and claims[c])]:
+        return f"RFC 9068 §2.2: {bad[0]} must be a non-empty string"
+    if claims["iss"] != ISSUER:
+        return "RFC 9068 §4: iss must match exactly"
+    aud = claims["aud"]
+    auds = [aud] if isinstance(aud, str) else aud
+    if not isinstance(auds, list) or not all(isinstance(a, str) for a in auds):
+        return "RFC 7519 §4.1.3: aud is a string or an array of strings"
+    if audience not in auds:
+        return "RFC 9068 §4: aud must name this API"
+    if bad := [c for c in TIME_CLAIMS if c in claims and not _numeric_date(claims[c])]:
+        return f"RFC 7519 §2: {bad[0]} must be a NumericDate"
+    if not now < claims["exp"]:
+        return "RFC 7519 §4.1.4: the current time must be before exp"
+    if "nbf" in claims and now < claims["nbf"]:
+        return "RFC 7519 §4.1.5: not before nbf"
+    if claims["iat"] > now:
+        return "RFC 9068 §4 / RFC 7519 §4.1.6: issued in the future"
+    if "scope" in claims and not isinstance(claims["scope"], str):
+        return "RFC 9068 §2.2.3: scope is one space-separated string"
+    return None
+
+
+def expected_verdict(audience: str, header: dict[str, Any], claims: dict[str, Any], now: float,
+                     required: tuple[str, ...]) -> str:
+    """RFC 6750 §3.1: an invalid token is 401 ``invalid_token`` whatever it asks for; only a valid
+    one can be 403 ``insufficient_scope`` — when a required scope is not among its scope tokens."""
+    if _why_invalid(audience, header, claims, now) is not None:
+        return INVALID
+    granted = claims["scope"].split(" ") if "scope" in claims else []
+    return ACCEPTED if all(s in granted for s in required) else FORBIDDEN
+
+
+def _verdict_of(api: Api, token: str, required: tuple[str, ...]) -> tuple[str, Any]:
+    """What ``verify`` answered: the verdict, and the claims or the error."""
+    try:
+        claims = api.server.verify(token, scope=required)
+    except TokenError as exc:
+        assert exc.report is not None and exc.report.failed_step is not None, repr(exc)
+        assert str(exc.report)
+        return (FORBIDDEN if (exc.error, exc.status) == ("insufficient_scope", 403) else
+                INVALID if (exc.error, exc.status) == ("invalid_token", 401) else repr(exc)), exc
+    return ACCEPTED, claims
+
+
+def check_arbitrary_claims(case: tuple[Api, str, tuple[str, ...]], now: float) -> None:
+    """The verdict on arbitrary claims is the RFCs' verdict; accepted claims come back unchanged."""
+    api, token, required = case
+    header, claims, _ = jwt_parts(token)
+    verdict, answer = _verdict_of(api, token, required)
+    why = ("longer than the API's size limit" if len(token) > api.server.policy.max_token_bytes
+           else _why_invalid(api.server.audience, header, claims, now))
+    expected = INVALID if why else expected_verdict(api.server.audience, header, claims, now,
+                                                     required)
+    assert verdict == expected, (
+        f"{api!r} answered {verdict} ({answer!r}), the RFCs say {expected} "
+        f"({why or 'valid'}) for {str(claims)[:2000]}")
+    if verdict == ACCEPTED:
+        report = getattr(answer, "report", None)
+        assert dict(answer) == claims and report is not None and report.ok and str(report)
+
+
+def _future(now: float) -> st.SearchStrategy[float]:
+    """NumericDates strictly after ``now`` (up to a century on)."""
+    return (st.integers(math.floor(now) + 1, math.floor(now) + 100 * YEAR)
+            | st.floats(now, now + 100 * YEAR, exclude_min=True))
+
+
+def _past(now: float) -> st.SearchStrategy[float]:
+    """NumericDates at or before ``now`` (down to a century ago)."""
+    return (st.integers(math.floor(now) - 100 * YEAR, math.floor(now))
+            | st.floats(now - 100 * YEAR, now) | st.just(now))
 
 
 @st.composite
-def signed_claims(draw: st.DrawFn, world: World,
-                  time_values: st.SearchStrategy[Any]) -> tuple[Api, str, tuple[str, ...]]:
-    """Arbitrary claims signed with the API's issuer's real current key."""
+def valid_claims(draw: st.DrawFn, world: World,
+                 now: float) -> tuple[Api, dict[str, Any], str, tuple[str, ...]]:
+    """``(api, claims, typ, required scope)`` valid by construction for the API at ``now``:
+    RFC 9068 §2.2 claims of any well-formed value, unknown extra claims, scopes in any order."""
     api = draw(st.sampled_from(world.apis))
-    claims = dict(_parts(draw(st.sampled_from(api.sorted_tokens)))[1])
-    for _ in range(draw(st.integers(0, 4))):
-        name = draw(CLAIM_NAME)
-        if draw(st.integers(0, 5)) == 0:
-            claims.pop(name, None)
-        elif name in TIME_CLAIMS:
-            claims[name] = draw(time_values)
-        else:
-            claims[name] = draw({"aud": AUD_VALUES, "iss": ISS_VALUES,
-                                 "scope": SCOPE_VALUES}.get(name, JSON))
-    return api, api.auth.keys.current.sign(claims, typ=draw(TYP)), draw(REQUIRED_SCOPE)
+    required = tuple(draw(st.lists(SCOPE_TOKEN, max_size=3, unique=True)))
+    granted = draw(st.permutations([*required, *draw(st.lists(SCOPE_TOKEN, max_size=3))]))
+    others = draw(st.lists(st.sampled_from(AUDIENCES) | NON_EMPTY_TEXT, max_size=3))
+    aud = draw(st.just(api.server.audience)
+               | st.permutations([api.server.audience, *others]).map(list))
+    claims: dict[str, Any] = {
+        "iss": ISSUER, "sub": draw(NON_EMPTY_TEXT), "aud": aud, "exp": draw(_future(now)),
+        "iat": draw(_past(now)), "jti": draw(NON_EMPTY_TEXT), "client_id": draw(NON_EMPTY_TEXT),
+    }
+    if granted or draw(st.booleans()):
+        claims["scope"] = " ".join(granted)
+    if draw(st.booleans()):
+        claims["nbf"] = draw(_past(now))
+    extra = draw(st.dictionaries(st.text(max_size=8).filter(lambda n: n not in CLAIM_NAMES), SMALL_JSON,
+                                 max_size=3))
+    typ = draw(st.sampled_from(("at+jwt", "application/at+jwt", "AT+JWT", "Application/At+JWT")))
+    return api, {**extra, **claims}, typ, required
 
 
-def _assert_satisfies_policy(api: Api, claims: dict[str, Any], header: dict[str, Any],
-                             now: float, required: tuple[str, ...]) -> None:
-    assert isinstance(header.get("typ"), str) and header["typ"].lower() in ACCEPTED_TYP
-    assert all(c in claims for c in REQUIRED)
-    assert claims["iss"] == ISSUER
-    aud = claims["aud"]
-    assert api.server.audience in ([aud] if isinstance(aud, str) else aud)
-    for name in ("sub", "jti", "client_id"):
-        assert isinstance(claims[name], str) and claims[name]
-    exp, iat = claims["exp"], claims["iat"]
-    assert not isinstance(exp, bool) and math.isfinite(exp) and now < exp
-    assert not isinstance(iat, bool) and math.isfinite(iat) and iat <= now
-    if "nbf" in claims:
-        assert math.isfinite(claims["nbf"]) and claims["nbf"] <= now
-    scope = claims.get("scope")
-    granted = scope.split() if isinstance(scope, str) else []
-    assert all(s in granted for s in required)
+def check_valid_claims_pass(case: tuple[Api, dict[str, Any], str, tuple[str, ...]]) -> None:
+    """Valid claims, signed by the API's issuer, are accepted — and come back unchanged."""
+    api, claims, typ, required = case
+    token = api.auth.keys.current.sign(claims, typ=typ)
+    try:
+        verified = api.server.verify(token, scope=required)
+    except TokenError as exc:
+        raise AssertionError(f"{api!r} refused valid claims {claims!r} (typ {typ!r}, scope "
+                             f"{required!r}): {exc!r}") from None
+    assert dict(verified) == jwt_parts(token)[1]
+    report = getattr(verified, "report", None)
+    assert report is not None and report.ok and str(report)
 
 
-def test_fuzz_verify_validly_signed_claims(world: World) -> None:
-    """Step 3 on a genuine signature: claims that really satisfy the policy, or a TokenError."""
-    EXAMPLES["signed"] = 0
-    now = world.clock.time()
+#: One broken rule: ``(name, break it, the error class, its code and status, claim or parameter)``.
+Breaker = Callable[[st.DrawFn, dict[str, Any], float], tuple[str, dict[str, Any], str,
+                                                              tuple[str, ...]]]
 
-    @settings(max_examples=N_SIGNED, **FUZZ_SETTINGS)
-    @given(signed_claims(world, _time_values(now)))
-    def run(case: tuple[Api, str, tuple[str, ...]]) -> None:
-        EXAMPLES["signed"] += 1
-        api, token, required = case
-        try:
-            claims = api.server.verify(token, scope=required)
-        except TokenError as exc:
-            assert exc.report is not None and exc.report.failed_step is not None
-            assert str(exc.report)
-            return
-        _assert_satisfies_policy(api, claims, claims.header, now, required)
-        assert claims.report.ok and str(claims.report)
+
+def _with(claims: dict[str, Any], name: str, value: object) -> dict[str, Any]:
+    return {**claims, name: value}
+
+
+def _break_typ(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    typ = draw(st.sampled_from(("JWT", "jwt", "", "at+jwt ", "id_token+jwt", "application/jwt",
+                                "dpop+jwt", "at-jwt")))
+    return InvalidHeaderError, "typ", {**case, "typ": typ}
+
+
+def _break_missing(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    name = draw(st.sampled_from(REQUIRED))
+    return MissingClaimError, name, {**case, "claims": {
+        k: v for k, v in case["claims"].items() if k != name}}
+
+
+def _break_not_a_string(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    name = draw(st.sampled_from(("sub", "jti", "client_id", "iss")))
+    # PyJWT refuses to sign a non-string iss; an empty one it signs.
+    value = "" if name == "iss" else draw(st.just("") | NOT_A_STRING)
+    return InvalidClaimError, name, {**case, "claims": _with(case["claims"], name, value)}
+
+
+def _break_issuer(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    iss = draw(st.sampled_from((ISSUER + "/", "https://AUTH.example", "http://auth.example",
+                                " " + ISSUER, "https://auth.example.evil")) | NON_EMPTY_TEXT)
+    iss = iss if iss != ISSUER else ISSUER + "/"
+    return InvalidIssuerError, "iss", {**case, "claims": _with(case["claims"], "iss", iss)}
+
+
+def _break_audience(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    audience = case["api"].server.audience
+    other = (st.sampled_from((*AUDIENCES, audience + "/", audience.upper(), "")) | NON_EMPTY_TEXT
+             ).filter(lambda a: a != audience)
+    aud = draw(other | st.lists(other, max_size=3))
+    return InvalidAudienceError, "aud", {**case, "claims": _with(case["claims"], "aud", aud)}
+
+
+def _break_audience_type(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    audience = case["api"].server.audience
+    aud = draw(st.sampled_from((None, 5, True, {"aud": audience}, [audience, 5], [[audience]],
+                                [audience, None])))
+    return InvalidClaimError, "aud", {**case, "claims": _with(case["claims"], "aud", aud)}
+
+
+def _break_numeric_date(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    name = draw(st.sampled_from(TIME_CLAIMS))
+    value = draw(NOT_A_NUMERIC_DATE)
+    return InvalidClaimError, name, {**case, "claims": _with(case["claims"], name, value)}
+
+
+def _break_expired(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    return ExpiredTokenError, "exp", {**case, "claims": _with(case["claims"], "exp", draw(_past(now)))}
+
+
+def _break_not_before(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    return NotYetValidError, "nbf", {**case, "claims": _with(case["claims"], "nbf",
+                                                             draw(_future(now)))}
+
+
+def _break_issued_later(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    claims = _with(case["claims"], "iat", draw(_future(now)))
+    return NotYetValidError, "iat", {**case, "claims": claims}
+
+
+def _break_scope_type(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    scope = draw(st.sampled_from((None, 5, True, [], ["weather:read"], {"weather:read": True})))
+    return InvalidClaimError, "scope", {**case, "claims": _with(case["claims"], "scope", scope)}
+
+
+def _break_scope_lacking(draw: st.DrawFn, case: dict[str, Any], now: float) -> Any:
+    """A valid token that lacks one required scope (near misses included): 403, not 401."""
+    required = tuple(dict.fromkeys((*case["required"], "weather:read")))
+    lacking = draw(st.sampled_from(required))
+    kept = [s for s in case["claims"].get("scope", "").split(" ") if s and s != lacking]
+    near = [m for m in draw(st.lists(st.sampled_from(NEAR_MISSES), max_size=2)) if m != lacking]
+    scope = " ".join(draw(st.permutations([*kept, *near])))
+    claims = _with(case["claims"], "scope", scope)
+    return InsufficientScopeError, None, {**case, "claims": claims, "required": required}
+
+
+BREAKERS = (_break_typ, _break_missing, _break_not_a_string, _break_issuer, _break_audience,
+            _break_audience_type, _break_numeric_date, _break_expired, _break_not_before,
+            _break_issued_later, _break_scope_type, _break_scope_lacking)
+
+
+@st.composite
+def one_rule_broken(draw: st.DrawFn, world: World, now: float) -> tuple[Any, ...]:
+    """Valid claims with exactly one rule broken, and the error that rule must raise."""
+    api, claims, typ, required = draw(valid_claims(world, now))
+    case = {"api": api, "claims": claims, "typ": typ, "required": required}
+    error, name, case = draw(st.sampled_from(BREAKERS))(draw, case, now)
+    return case["api"], case["claims"], case["typ"], case["required"], error, name
+
+
+def check_broken_rule_refused(case: tuple[Any, ...]) -> None:
+    """Refused, with exactly the broken rule's error class, OAuth code and status, at step 3."""
+    api, claims, typ, required, error, name = case
+    token = api.auth.keys.current.sign(claims, typ=typ)
+    try:
+        answer = api.server.verify(token, scope=required)
+    except TokenError as exc:
+        assert type(exc) is error, f"expected {error.__name__} for {claims!r}, got {exc!r}"
+        assert (exc.error, exc.status) == (error.error, error.status), repr(exc)
+        assert exc.report is not None and exc.report.failed_step is not None
+        assert exc.report.failed_step.name == "claims", str(exc.report)
+        if name is not None:
+            assert getattr(exc, "claim", None) == name or getattr(exc, "parameter", None) == name, (
+                f"{exc!r} does not name {name!r}")
+        return
+    raise AssertionError(f"{api!r} accepted {claims!r} (typ {typ!r}, scope {required!r}) "
+                         f"although it breaks a rule ({error.__name__}): {answer!r}")
+
+
+def run_property(strategy: st.SearchStrategy[Any], check: Callable[[Any], None], n: int, *,
+                 report_multiple_bugs: bool = True) -> int:
+    """Run ``check`` on ``n`` examples of ``strategy``; the number really run."""
+    ran = 0
+
+    @settings(max_examples=n, report_multiple_bugs=report_multiple_bugs, **FUZZ_SETTINGS)
+    @given(strategy)
+    def run(case: Any) -> None:
+        nonlocal ran
+        ran += 1
+        check(case)
 
     run()
-    assert EXAMPLES["signed"] >= N_SIGNED
+    return ran
+
+
+def _signed(world: World) -> tuple[st.SearchStrategy[Any], Callable[[Any], None]]:
+    now = world.clock.time()
+    return signed_claims(world, time_values(now)), lambda case: check_arbitrary_claims(case, now)
+
+
+def _valid(world: World) -> tuple[st.SearchStrategy[Any], Callable[[Any], None]]:
+    return valid_claims(world, world.clock.time()), check_valid_claims_pass
+
+
+def _broken(world: World) -> tuple[st.SearchStrategy[Any], Callable[[Any], None]]:
+    return one_rule_broken(world, world.clock.time()), check_broken_rule_refused
+
+
+def _fuzz_signed(name: str, prop: Callable[[World], tuple[st.SearchStrategy[Any], Callable[[Any], None]]],
+                 world: World, n: int) -> None:
+    start = time.perf_counter()
+    ran = run_property(*prop(world), n)
+    print(f"\nfuzz: {ran:,} {name} in {time.perf_counter() - start:.1f} s")
+    assert ran >= n
+
+
+def test_rfc9068_4_validly_signed_arbitrary_claims_get_the_rfcs_verdict(world: World) -> None:
+    """Step 3 on a genuine signature: accepted, 403 or 401 exactly as the RFCs say."""
+    _fuzz_signed("arbitrary signed claims", _signed, world, examples(1_000))
+
+
+def test_rfc9068_4_validly_signed_valid_claims_are_accepted(world: World) -> None:
+    _fuzz_signed("valid signed claims", _valid, world, examples(1_000))
+
+
+def test_rfc9068_4_validly_signed_claims_breaking_one_rule_get_its_error(world: World) -> None:
+    _fuzz_signed("signed claims breaking one rule", _broken, world, examples(1_000))
+
+
+def _refuse_everything(self: ResourceServer, token: str | bytes, scope: Any = None) -> Any:
+    """A broken verifier that refuses every token, with a well-formed error and report."""
+    report = VerificationReport.build([(StepStatus.PASSED, "decoded"), (StepStatus.PASSED, "signed"),
+                                       (StepStatus.FAILED, "a broken verifier refuses everything")])
+    raise InvalidClaimError("a broken verifier refuses every token", claim="exp", report=report)
+
+
+def _accept_everything(self: ResourceServer, token: str | bytes, scope: Any = None) -> Any:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+@pytest.mark.parametrize(("prop", "mutant"), [
+    (_signed, _refuse_everything), (_signed, _accept_everything), (_valid, _refuse_everything),
+    (_broken, _refuse_everything), (_broken, _accept_everything),
+], ids=lambda f: f.__name__.strip("_"))
+def test_signed_claims_properties_fail_against_a_broken_verifier(
+        world: World, monkeypatch: pytest.MonkeyPatch, prop: Any, mutant: Any) -> None:
+    """Each property can fail: a verifier that refuses (or accepts) everything is caught."""
+    strategy, check = prop(world)
+    monkeypatch.setattr(ResourceServer, "verify", mutant)
+    with pytest.raises(AssertionError):
+        run_property(strategy, check, 200, report_multiple_bugs=False)
 
 
 # --- explicit cases --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("claim", ["exp", "nbf", "iat"])
-@pytest.mark.parametrize("value", [10**400, -(10**400)], ids=["1e400", "-1e400"])
-def test_validly_signed_numeric_date_beyond_float_range(world: World, claim: str,
-                                                         value: int) -> None:
-    """A JSON number too big for a float is not a NumericDate: a TokenError, not OverflowError."""
-    api = world.apis[0]
-    claims = dict(_parts(sorted(api.accepts)[0])[1])
-    claims[claim] = value
-    token = api.auth.keys.current.sign(claims, typ="at+jwt")
-    with pytest.raises(TokenError) as info:
-        api.server.verify(token)
-    assert claim in str(info.value)
 
 
 @pytest.mark.parametrize("form", [bytes, bytearray])
@@ -661,7 +499,7 @@ def test_valid_token_as_bytes_passes(world: World, form: type[bytes] | type[byte
     for api in world.apis:
         for token in sorted(api.accepts):
             claims = api.server.verify(form(token.encode("ascii")))
-            assert dict(claims) == _parts(token)[1]
+            assert dict(claims) == jwt_parts(token)[1]
 
 
 @pytest.mark.parametrize(
@@ -678,7 +516,7 @@ def test_other_types_raise_type_error(world: World, value: object) -> None:
 
 def _public_key_pem(api: Api) -> bytes:
     jwk = next(j for j in api.auth.jwks()["keys"] if j["kid"] == api.auth.keys.current.kid)
-    return _public_material(jwk)[0]
+    return public_material(jwk)[0]
 
 
 def test_alg_confusion_is_refused_before_the_signature(world: World) -> None:
@@ -687,8 +525,8 @@ def test_alg_confusion_is_refused_before_the_signature(world: World) -> None:
         if api.auth.keys.current.algorithm == "HS256":
             continue
         token = sorted(api.accepts)[0]
-        header, payload, _ = _parts(token)
-        forged = _hs256({**header, "alg": "HS256"}, payload, _public_key_pem(api))
+        header, payload, _ = jwt_parts(token)
+        forged = hs256({**header, "alg": "HS256"}, payload, _public_key_pem(api))
         with pytest.raises(AlgorithmNotAllowedError) as info:
             api.server.verify(forged)
         assert info.value.report is not None
@@ -698,8 +536,8 @@ def test_alg_confusion_is_refused_before_the_signature(world: World) -> None:
 @pytest.mark.parametrize("alg", ["none", "None", "NONE"])
 def test_unsigned_token_is_refused(world: World, alg: str) -> None:
     for api in world.apis:
-        header, payload, _ = _parts(sorted(api.accepts)[0])
-        forged = f"{_json_b64({**header, 'alg': alg})}.{_json_b64(payload)}."
+        header, payload, _ = jwt_parts(sorted(api.accepts)[0])
+        forged = f"{json_b64({**header, 'alg': alg})}.{json_b64(payload)}."
         with pytest.raises(AlgorithmNotAllowedError, match="unsigned"):
             api.server.verify(forged)
 
@@ -708,7 +546,7 @@ def test_unsigned_token_is_refused(world: World, alg: str) -> None:
 def test_header_supplied_keys_are_refused(world: World, param: str) -> None:
     """Even signed with the attacker's key that the header itself points to."""
     api = world.apis[0]
-    header, payload, _ = _parts(sorted(api.accepts)[0])
+    header, payload, _ = jwt_parts(sorted(api.accepts)[0])
     value = world.attacker_jwk if param == "jwk" else "https://attacker.example/key"
     forged = jwt.encode(payload, world.attacker_keys["EdDSA"], algorithm="EdDSA",
                         headers={"kid": header["kid"], "typ": "at+jwt", param: value})
@@ -720,7 +558,7 @@ def test_header_supplied_keys_are_refused(world: World, param: str) -> None:
 def test_attacker_key_with_victim_kid_fails_the_signature(world: World) -> None:
     for api in world.apis:
         alg = api.auth.keys.current.algorithm
-        _, payload, _ = _parts(sorted(api.accepts)[0])
+        _, payload, _ = jwt_parts(sorted(api.accepts)[0])
         forged = jwt.encode(payload, world.attacker_keys[alg], algorithm=alg,
                             headers={"kid": api.auth.keys.current.kid, "typ": "at+jwt"})
         with pytest.raises(InvalidSignatureError):

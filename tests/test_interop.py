@@ -21,7 +21,7 @@ from joserfc.errors import ExpiredTokenError as JoseExpiredTokenError
 from joserfc.jwk import KeySet
 
 from tokenlab import AuthServer, ExpiredTokenError, ResourceServer, SimClock
-from tokenlab.keys import generate_key
+from tokenlab.jose.keys import generate_key
 from tokenlab.randomness import RandomSource
 
 from .conftest import API, ISSUER, PASSWORD

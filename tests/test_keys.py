@@ -6,7 +6,7 @@ import jwt
 import pytest
 
 from tokenlab import AuthServer, RegisteredClient, ResourceServer, SimClock, TokenError, UnknownKeyError
-from tokenlab.keys import SUPPORTED_ALGORITHMS, VerificationKey, generate_key
+from tokenlab.jose.keys import SUPPORTED_ALGORITHMS, VerificationKey, generate_key
 from tokenlab.randomness import RandomSource
 
 from .conftest import API, ISSUER, jti

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tokenlab.load import (
+from tokenlab.course.load import (
     DEFAULT_MODES,
     LoadMode,
     LoadResult,
@@ -137,7 +137,7 @@ def test_bad_grids_are_refused() -> None:
 
 
 def test_the_load_module_stays_light() -> None:
-    code = ("import sys, tokenlab.load; print(','.join(m for m in ('matplotlib', 'numpy', "
+    code = ("import sys, tokenlab.course.load; print(','.join(m for m in ('matplotlib', 'numpy', "
             "'ipywidgets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

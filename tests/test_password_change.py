@@ -24,8 +24,8 @@ from tokenlab import (
     make_verifier,
     s256_challenge,
 )
-from tokenlab.authcode import CODE
-from tokenlab.users import User
+from tokenlab.authserver.authcode import CODE
+from tokenlab.authserver.users import User
 
 from .conftest import PASSWORD, rt
 

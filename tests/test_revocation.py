@@ -290,7 +290,7 @@ def test_rfc7009_revocation_modes_are_checked(auth: AuthServer) -> None:
 def _spy_lookups(auth: AuthServer, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record which lookups revoke makes, in order: the refresh-token store, then (or first)
     the access-token check."""
-    from tokenlab.verify import Verifier
+    from tokenlab.jose.verify import Verifier
 
     calls: list[str] = []
     find_refresh = auth.families.find_refresh_token

@@ -22,7 +22,7 @@ from tokenlab import (
     RevokedTokenError,
     StepStatus,
 )
-from tokenlab.api import parse_challenge
+from tokenlab.api.http import parse_challenge
 
 from .conftest import API
 

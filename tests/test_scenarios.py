@@ -10,9 +10,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tokenlab.api import parse_challenge
-from tokenlab.endpoints import NOTE_ROPC_GRANT
-from tokenlab.pkce import s256_challenge
+from tokenlab.api.http import parse_challenge
+from tokenlab.authserver.grants import NOTE_ROPC_GRANT
+from tokenlab.authserver.pkce import s256_challenge
+from tokenlab.net.wire import Event
 from tokenlab.report import StepStatus
 from tokenlab.scenarios import (
     AUTHORIZATION_CODE,
@@ -31,7 +32,6 @@ from tokenlab.scenarios import (
     presented_token,
     render_part,
 )
-from tokenlab.wire import Event
 
 LENGTHS = {CLIENT_CREDENTIALS: 4, PASSWORD_LOGIN: 7, AUTHORIZATION_CODE: 6, REFRESH: 8, LOGOUT: 4}
 RUNS = {flow.name: flow.run() for flow in FLOWS}  # each flow run once, read by many tests

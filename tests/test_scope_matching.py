@@ -22,8 +22,8 @@ from tokenlab import (
     ResourceServer,
     TokenResponse,
 )
-from tokenlab.api import parse_challenge
-from tokenlab.wire import basic_authorization
+from tokenlab.api.http import parse_challenge
+from tokenlab.net.wire import basic_authorization
 
 from .conftest import API, ISSUER, PASSWORD, rt
 

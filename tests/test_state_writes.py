@@ -24,8 +24,8 @@ from tokenlab import (
     make_verifier,
     s256_challenge,
 )
-from tokenlab.authcode import CodeRecord
-from tokenlab.families import Family, RefreshRecord
+from tokenlab.authserver.authcode import CodeRecord
+from tokenlab.authserver.refresh import Family, RefreshRecord
 from tokenlab.store import MemoryStore
 
 from .conftest import API, ISSUER, PASSWORD, rt

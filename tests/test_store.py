@@ -23,8 +23,8 @@ from tokenlab import (
     make_verifier,
     s256_challenge,
 )
-from tokenlab.authcode import CODE
-from tokenlab.families import FAMILY, REFRESH
+from tokenlab.authserver.authcode import CODE
+from tokenlab.authserver.refresh import FAMILY, REFRESH
 from tokenlab.store import DENYLIST
 
 from .conftest import API, ISSUER, PASSWORD, jti

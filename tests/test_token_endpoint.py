@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tokenlab import AuthServer, RegisteredClient, Request, ResourceServer, Response, SimClock
-from tokenlab.endpoints import NOTE_CREDENTIAL_IN_URL, NOTE_LOGIN_IN_URL, NOTE_ROPC_GRANT
-from tokenlab.pkce import s256_challenge
+from tokenlab.authserver.grants import NOTE_ROPC_GRANT
+from tokenlab.authserver.http import NOTE_CREDENTIAL_IN_URL, NOTE_LOGIN_IN_URL
+from tokenlab.authserver.pkce import s256_challenge
 
 from .conftest import API, ISSUER, PASSWORD
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tokenlab import AuthServer, Client, Request, ResourceServer, SimClock
-from tokenlab.urlleaks import (
+from tokenlab.net.urlleaks import (
     DEFAULT_POLICY,
     POLICIES,
     access_log_line,
     referer,
     request_target,
 )
-from tokenlab.wire import Event
+from tokenlab.net.wire import Event
 
 from .conftest import API, ISSUER
 

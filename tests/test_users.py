@@ -18,8 +18,8 @@ from tokenlab import (
     ResourceServer,
     SimClock,
 )
+from tokenlab.authserver.users import COURSE_COST, DEFAULT_COST, ScryptCost, UserRegistry, check_password
 from tokenlab.randomness import RandomSource
-from tokenlab.users import COURSE_COST, DEFAULT_COST, ScryptCost, UserRegistry, check_password
 
 from .conftest import ISSUER, PASSWORD
 

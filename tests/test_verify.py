@@ -29,7 +29,7 @@ from tokenlab import (
     UnknownKeyError,
     VerifierPolicy,
 )
-from tokenlab.policy import RFC9068_REQUIRED_CLAIMS
+from tokenlab.jose.policy import RFC9068_REQUIRED_CLAIMS
 
 from .conftest import API, ISSUER, Forge
 

@@ -22,7 +22,8 @@ from matplotlib.text import Text
 
 from tokenlab import AuthServer, Client, Event, Request, ResourceServer, Response, SimClock, Wire
 from tokenlab.clock import format_time
-from tokenlab.tokens import shorten
+from tokenlab.jose.tokens import shorten
+from tokenlab.net.wire import basic_authorization
 from tokenlab.viz import (
     Mark,
     diagram_elements,
@@ -32,7 +33,6 @@ from tokenlab.viz import (
     to_png,
 )
 from tokenlab.viz.timeline import ACCESS, EXPIRY, REFRESH, REFRESH_TOKEN, REVOCATION, USE
-from tokenlab.wire import basic_authorization
 
 from .conftest import API, ISSUER, PASSWORD
 

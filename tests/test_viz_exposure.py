@@ -9,8 +9,8 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from tokenlab import AuthServer, ResourceServer, SimClock
-from tokenlab.apikeys import APIKeyStore
-from tokenlab.exposure import Exposure, simulate_exposure
+from tokenlab.course.apikeys import APIKeyStore
+from tokenlab.course.exposure import Exposure, simulate_exposure
 from tokenlab.viz import to_png
 from tokenlab.viz.exposure import Run, exposure_elements, exposure_plot
 

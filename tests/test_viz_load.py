@@ -13,7 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
-from tokenlab.load import LoadMode, LoadResult, compare_load, load_series
+from tokenlab.course.load import LoadMode, LoadResult, compare_load, load_series
 from tokenlab.viz import to_png
 from tokenlab.viz.load import load_plot, mode_style
 
@@ -104,7 +104,7 @@ def test_nothing_to_draw_is_an_error() -> None:
 
 
 def test_no_pyplot() -> None:
-    code = ("import sys, json\nfrom tokenlab.load import compare_load\n"
+    code = ("import sys, json\nfrom tokenlab.course.load import compare_load\n"
             "from tokenlab.viz.load import load_plot\nfrom tokenlab.viz import to_png\n"
             "to_png(load_plot(compare_load([3], clients=1)))\n"
             "print(json.dumps('matplotlib.pyplot' in sys.modules))\n")

@@ -18,7 +18,7 @@ from IPython.core.formatters import DisplayFormatter
 
 import tokenlab.viz
 from tokenlab import SimClock, SystemClock
-from tokenlab.api import parse_challenge
+from tokenlab.api.http import parse_challenge
 from tokenlab.report import StepStatus
 from tokenlab.scenarios import (
     AUTHORIZATION_CODE,

@@ -16,8 +16,8 @@ from tokenlab import (
     SimClock,
     Wire,
 )
-from tokenlab.tokens import shorten
-from tokenlab.wire import FORM, MASK, Headers
+from tokenlab.jose.tokens import shorten
+from tokenlab.net.wire import FORM, MASK, Headers
 
 from .conftest import API, ISSUER, PASSWORD
 

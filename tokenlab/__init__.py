@@ -13,10 +13,13 @@ production: seeded servers use published demo keys and everything lives in memor
 'weather:read'
 """
 
-from .authcode import AuthorizationRedirect
-from .authserver import AuthServer
-from .client import Client, TokenStorage
-from .clients import RegisteredClient
+from .api.server import ResourceServer
+from .authserver.authcode import AuthorizationRedirect
+from .authserver.clients import RegisteredClient
+from .authserver.pkce import make_verifier, s256_challenge
+from .authserver.server import AuthServer
+from .authserver.users import User
+from .client.app import Client, TokenStorage
 from .clock import Clock, SimClock, SystemClock
 from .errors import (
     AccessDeniedError,
@@ -44,16 +47,13 @@ from .errors import (
     UnsupportedGrantTypeError,
     UnsupportedResponseTypeError,
 )
-from .keys import SigningKey, VerificationKey
-from .pkce import make_verifier, s256_challenge
-from .policy import VerifierPolicy
+from .jose.keys import SigningKey, VerificationKey
+from .jose.policy import VerifierPolicy
+from .jose.tokens import TokenResponse
+from .jose.verify import VerifiedClaims
+from .net.wire import Event, Request, Response, Wire
 from .report import StepStatus, VerificationReport
-from .resource import ResourceServer
 from .store import MemoryStore, Store
-from .tokens import TokenResponse
-from .users import User
-from .verify import VerifiedClaims
-from .wire import Event, Request, Response, Wire
 
 __version__ = "0.1.0"
 

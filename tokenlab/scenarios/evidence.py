@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..net.wire import Event
 from ..report import VerificationReport
-from ..wire import Event
 from .steps import Check
 
 if TYPE_CHECKING:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from ..client import BROWSER
-from ..pkce import s256_challenge
-from ..tokens import shorten
-from ..wire import Request
+from ..authserver.pkce import s256_challenge
+from ..client.app import BROWSER
+from ..jose.tokens import shorten
+from ..net.wire import Request
 from .evidence import body_of, client_check, token_outcome, verification
 from .steps import Check, Scenario, Step
 from .world import World, build_world

@@ -3,9 +3,9 @@ whole family is revoked; a user logs out and a leaked copy of her token stops wo
 
 from __future__ import annotations
 
-from ..client import Client
+from ..client.app import Client
 from ..clock import format_duration
-from ..wire import Request
+from ..net.wire import Request
 from .evidence import body_of, token_outcome, verification
 from .steps import Check, Scenario, Step, StepFn
 from .world import World, build_world

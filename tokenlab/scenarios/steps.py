@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..clock import format_time
+from ..net.wire import Event
 from ..report import VerificationReport
-from ..wire import Event
 
 if TYPE_CHECKING:
     from .world import World
@@ -94,7 +94,7 @@ class Step:
 
     def text(self) -> str:
         """The step as plain text: who, what, why, the message (secrets masked, tokens
-        shortened, as :meth:`Event.render <tokenlab.wire.Event.render>` shows them), the checks
+        shortened, as :meth:`Event.render <tokenlab.net.wire.Event.render>` shows them), the checks
         and the outcome."""
         head = f"Step {self.number} ({format_time(self.time)})" if self.number else "Step"
         lines = [f"{head} — {self.actor}: {self.title}", self.explanation]

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..authserver import AuthServer
-from ..client import Client
+from ..api.server import ResourceServer
+from ..authserver.server import AuthServer
+from ..client.app import Client
 from ..clock import SimClock
-from ..resource import ResourceServer
-from ..wire import Wire
+from ..net.wire import Wire
 
 __all__ = ["API", "CALLBACK", "ISSUER", "PASSWORD", "USERNAME", "World", "build_world"]
 

@@ -1,6 +1,6 @@
 """Pictures of a recorded trace, drawn with matplotlib — a view layer: the core never imports it.
 
-Everything is drawn from the events a :class:`~tokenlab.wire.Wire` recorded, never by hand:
+Everything is drawn from the events a :class:`~tokenlab.net.wire.Wire` recorded, never by hand:
 
 - :func:`sequence_diagram` — who sent what to whom and what came back; :func:`diagram_elements`
   is the same picture as plain data (actors, arrows, labels, failures) for tests and widgets;

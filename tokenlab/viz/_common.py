@@ -9,7 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..clock import format_time
-from ..wire import Event
+from ..net.wire import Event
 
 # Okabe & Ito's palette: told apart by people with every common colour-vision deficiency.
 INK = "#222222"
@@ -59,11 +59,11 @@ def to_png(fig: Figure, *, dpi: float = PNG_DPI) -> bytes:
 
 
 def events_of(events: Iterable[Event]) -> list[Event]:
-    """The events of a :class:`~tokenlab.wire.Wire` or of any sequence of events."""
+    """The events of a :class:`~tokenlab.net.wire.Wire` or of any sequence of events."""
     listed = list(events)
     for item in listed:
         if not isinstance(item, Event):
-            raise TypeError(f"expected tokenlab.wire.Event items (or a Wire), not "
+            raise TypeError(f"expected tokenlab.net.wire.Event items (or a Wire), not "
                             f"{type(item).__name__}")
     return listed
 

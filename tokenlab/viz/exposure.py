@@ -1,7 +1,7 @@
 """What a leaked credential is worth to an attacker, drawn: one row per leak, its tries in time.
 
-:func:`exposure_elements` reads :class:`~tokenlab.exposure.Exposure` results (from
-:func:`~tokenlab.exposure.simulate_exposure`) into an :class:`ExposureModel` — for each leak the
+:func:`exposure_elements` reads :class:`~tokenlab.course.exposure.Exposure` results (from
+:func:`~tokenlab.course.exposure.simulate_exposure`) into an :class:`ExposureModel` — for each leak the
 runs of consecutive accepted and refused tries — and :func:`exposure_plot` draws exactly that
 model: a thick bar where the attacker's tries were accepted, a thin line where they were
 refused, and on the right how many tries got in and until when.
@@ -20,7 +20,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import blended_transform_factory
 
 from ..clock import format_duration
-from ..exposure import Exposure
+from ..course.exposure import Exposure
 from ._common import FONT, GREEN, GREY, INK, LIGHT, PURPLE, SMALL, WARNING, TokenlabFigure, new_figure
 
 __all__ = ["ExposureModel", "ExposureRow", "Run", "exposure_elements", "exposure_plot"]
@@ -98,7 +98,7 @@ def exposure_elements(
     listed = list(exposures)
     for item in listed:
         if not isinstance(item, Exposure):
-            raise TypeError(f"expected tokenlab.exposure.Exposure items (from simulate_exposure), "
+            raise TypeError(f"expected tokenlab.course.exposure.Exposure items (from simulate_exposure), "
                             f"not {type(item).__name__}")
     extra = []
     for mark in marks:

@@ -1,13 +1,13 @@
 """The load picture: calls to the authorization server as the number of API requests grows.
 
-Drawn from :class:`~tokenlab.load.LoadResult` values (see :func:`tokenlab.load.compare_load`):
+Drawn from :class:`~tokenlab.course.load.LoadResult` values (see :func:`tokenlab.course.load.compare_load`):
 one line per way of checking tokens, API requests across, messages from the API to the
 authorization server up. Local verification stays on the floor at 0; introspection without a
 cache climbs one for one; a cache bends it down. A second panel shows the median time one
 ``verify`` call took in the largest run of each mode — real, in-process time on this machine, so
 it changes from run to run (the counts never do).
 
-    from tokenlab.load import compare_load
+    from tokenlab.course.load import compare_load
     from tokenlab.viz.load import load_plot
     load_plot(compare_load())
 """
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from matplotlib.ticker import FuncFormatter, NullLocator
 
-from ..load import LoadResult, load_series
+from ..course.load import LoadResult, load_series
 from ._common import (
     BLUE,
     FONT,

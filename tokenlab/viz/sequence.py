@@ -1,9 +1,9 @@
 """Sequence diagrams drawn from a recorded trace: who sent what to whom, and what came back.
 
 Nothing here is drawn by hand. :func:`diagram_elements` reads the events of a
-:class:`~tokenlab.wire.Wire` into a :class:`DiagramModel` — actors, and for each exchange a
+:class:`~tokenlab.net.wire.Wire` into a :class:`DiagramModel` — actors, and for each exchange a
 request arrow and a dashed response arrow with their labels — and :func:`sequence_diagram` draws
-exactly that model. Labels go through the wire's own masking (:func:`~tokenlab.wire.mask_for_display`):
+exactly that model. Labels go through the wire's own masking (:func:`~tokenlab.net.wire.mask_for_display`):
 passwords and client secrets never appear, tokens are shortened.
 """
 
@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 from matplotlib.text import Text
 
-from ..wire import Event, mask_for_display
+from ..net.wire import Event, mask_for_display
 from ._common import (
     BAND,
     BLUE,
@@ -73,7 +73,7 @@ class Arrow:
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """Event ``number`` (counted from 1, as in :meth:`Wire.summary <tokenlab.wire.Wire.summary>`):
+    """Event ``number`` (counted from 1, as in :meth:`Wire.summary <tokenlab.net.wire.Wire.summary>`):
     its time, its request arrow and its response arrow."""
 
     number: int
@@ -119,7 +119,7 @@ def diagram_elements(
     upto: int | None = None,
     shorten: bool = True,
 ) -> DiagramModel:
-    """The :class:`DiagramModel` of a trace (a :class:`~tokenlab.wire.Wire` or its events).
+    """The :class:`DiagramModel` of a trace (a :class:`~tokenlab.net.wire.Wire` or its events).
 
     Actors come in order of first appearance, or in the order of ``actors``; an actor of the
     trace missing from ``actors`` is added after them, so no arrow is lost. ``upto=k`` keeps the

@@ -1,7 +1,7 @@
 """Token lifetimes on a time axis, read from a recorded trace.
 
 :func:`timeline_elements` follows every token through the events of a
-:class:`~tokenlab.wire.Wire`: issued by a token response (RFC 6749 §5.1), used on API calls
+:class:`~tokenlab.net.wire.Wire`: issued by a token response (RFC 6749 §5.1), used on API calls
 (RFC 6750 §2), exchanged for new tokens (§6), revoked (RFC 7009). :func:`lifetime_timeline`
 draws it: one bar per token from issue to expiry, marks for each of those moments.
 
@@ -24,7 +24,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import blended_transform_factory
 
 from ..clock import format_time
-from ..wire import Event, mask_for_display
+from ..net.wire import Event, mask_for_display
 from ._common import (
     BLUE,
     FONT,
@@ -220,7 +220,7 @@ def timeline_elements(
     title: str | None = None,
     shorten: bool = True,
 ) -> TimelineModel:
-    """The :class:`TimelineModel` of a trace (a :class:`~tokenlab.wire.Wire` or its events).
+    """The :class:`TimelineModel` of a trace (a :class:`~tokenlab.net.wire.Wire` or its events).
 
     Every token a successful token response issued becomes a bar; so does a token that is only
     seen (used, refreshed or revoked) without having been issued on this wire. ``marks`` adds

@@ -1,6 +1,6 @@
 """ExerciseBox: a question, an answer field, a Check button and a solution revealed on demand.
 
-The check itself lives in :mod:`tokenlab.exercises` (core, unit-tested with right and wrong
+The check itself lives in :mod:`tokenlab.course.exercises` (core, unit-tested with right and wrong
 answers); this view only collects the answer and shows the verdict. An answer can also be given
 from code — ``box.check(my_token)`` — for exercises whose answer is something the learner builds
 (a token, a PKCE pair). The stored notebook output shows the unanswered state.
@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..exercises import Exercise, Verdict, exercise
+from ..course.exercises import Exercise, Verdict, exercise
 from .common import BAD, GOOD, View, escape, guarded
 
 __all__ = ["ExerciseBox"]

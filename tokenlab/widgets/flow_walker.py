@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+from ..net.wire import Event
 from ..scenarios import Flow, FlowRun, Step, World
-from ..wire import Event
 from .common import View, badge, escape, guarded, paragraphs
 from .messages import step_html
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..api.server import ResourceServer
 from ..clock import Clock
 from ..errors import TokenError
-from ..policy import VerifierPolicy
+from ..jose.policy import VerifierPolicy
+from ..jose.verify import Verifier
 from ..report import StepResult, StepStatus, VerificationReport
-from ..resource import ResourceServer
-from ..verify import Verifier
 from .claims import CLAIMS, HEADER, TIME_CLAIMS, describe_time, show_value
 from .common import BAD, GOOD, View, escape, guarded, mark, table
 from .messages import STEP_TITLES, report_html

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
+from ..net.wire import Event
 from ..report import StepStatus, VerificationReport
 from ..scenarios import Step, presented_token, render_part
-from ..wire import Event
 from .common import BAD, GREY, MONO, badge, escape, mark, paragraphs, table
 
 __all__ = ["PLACES", "STEP_TITLES", "event_html", "report_html", "step_html"]

@@ -7,14 +7,14 @@ import functools
 
 import ipywidgets as widgets
 
-from ..api import parse_challenge
-from ..authserver import AuthServer
-from ..client import Client
-from ..clients import RegisteredClient
+from ..api.http import parse_challenge
+from ..api.server import ResourceServer
+from ..authserver.clients import RegisteredClient
+from ..authserver.server import AuthServer
+from ..client.app import Client
 from ..clock import format_duration
-from ..resource import ResourceServer
-from ..tokens import shorten
-from ..wire import FORM, Event, Request
+from ..jose.tokens import shorten
+from ..net.wire import FORM, Event, Request
 from .common import BAD, GOOD, View, escape, guarded, mark
 from .messages import event_html
 

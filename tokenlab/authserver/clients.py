@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .errors import InvalidClientError, InvalidRequestError, InvalidScopeError
-from .randomness import RandomSource
-from .tokens import shorten
+from ..errors import InvalidClientError, InvalidRequestError, InvalidScopeError
+from ..jose.tokens import shorten
+from ..randomness import RandomSource
 
 __all__ = ["ClientRegistry", "RegisteredClient", "validate_scope_tokens"]
 

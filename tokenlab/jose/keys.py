@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import get_default_algorithms
 
-from .clock import Clock, format_time, is_numeric_date
-from .randomness import RandomSource
+from ..clock import Clock, format_time, is_numeric_date
+from ..randomness import RandomSource
 
 __all__ = ["SUPPORTED_ALGORITHMS", "KeyRing", "SigningKey", "VerificationKey", "generate_key"]
 

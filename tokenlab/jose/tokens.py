@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..randomness import RandomSource
 from .keys import KeyRing
-from .randomness import RandomSource
 
 __all__ = ["ACCESS_TOKEN_TYP", "TokenResponse", "issue_access_token", "shorten"]
 

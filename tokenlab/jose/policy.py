@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .clock import is_numeric_date
+from ..clock import is_numeric_date
 from .keys import SUPPORTED_ALGORITHMS
 
 __all__ = ["RFC9068_REQUIRED_CLAIMS", "VerifierPolicy"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
-from .store import DENYLIST, MemoryStore
+from ..store import DENYLIST, MemoryStore
 
 __all__ = ["FAMILY", "REFRESH", "Family", "RefreshRecord", "TokenFamilies", "token_hash"]
 

@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .api import RECEIVER as API
-from .authserver import AuthServer
-from .client import Client
-from .clock import SimClock
-from .endpoints import RECEIVER as AUTH_SERVER
-from .resource import REVOCATION_MODES, ResourceServer
-from .verify import VerifiedClaims
+from ..api.http import RECEIVER as API
+from ..api.server import REVOCATION_MODES, ResourceServer
+from ..authserver.http import RECEIVER as AUTH_SERVER
+from ..authserver.server import AuthServer
+from ..client.app import Client
+from ..clock import SimClock
+from ..jose.verify import VerifiedClaims
 
 __all__ = [
     "API",
@@ -183,7 +183,7 @@ def run_load(
     ``interval`` simulated seconds, against an API checking tokens in mode ``revocation``
     (``cache_ttl``: how long an introspection answer is cached).
 
-    Each app is a :class:`~tokenlab.client.Client` with the client credentials grant: it gets a
+    Each app is a :class:`~tokenlab.client.app.Client` with the client credentials grant: it gets a
     token before its first call and a new one when the old one expires (``access_ttl``), so a
     long run also shows token renewal. Every message goes over the wire, and the counts are read
     from it. The world is new and seeded on every call, so the counts are reproducible.

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InsufficientScopeError, TokenError
-from .pkce import is_valid_verifier, s256_challenge
+from ..authserver.pkce import is_valid_verifier, s256_challenge
+from ..errors import InsufficientScopeError, TokenError
 
 __all__ = ["EXERCISES", "Exercise", "Verdict", "exercise", "for_notebook"]
 

@@ -2,7 +2,7 @@
 sends it to, meets the login page *at the authorization server*, and posts the user's password
 there — never to the app.
 
-:meth:`Client.login() <tokenlab.client.Client.login>` runs the whole flow by itself. A lesson that
+:meth:`Client.login() <tokenlab.client.app.Client.login>` runs the whole flow by itself. A lesson that
 walks it one message at a time plays the browser with this class::
 
     url = app.start_login()                      # the app picks state and a PKCE verifier
@@ -19,16 +19,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from .authcode import AuthorizationRedirect
-from .errors import AccessDeniedError, InvalidRequestError
-from .wire import Request
+from ..authserver.authcode import AuthorizationRedirect
+from ..errors import AccessDeniedError, InvalidRequestError
+from ..net.wire import Request
 
 if TYPE_CHECKING:
-    from .authserver import AuthServer
+    from ..authserver.server import AuthServer
 
 __all__ = ["BROWSER", "Browser"]
 
-#: The name the browser has on the wire (the same as the one :class:`~tokenlab.client.Client` uses).
+#: The name the browser has on the wire (the same as the one :class:`~tokenlab.client.app.Client` uses).
 BROWSER = "browser"
 _REDIRECTS = (301, 302, 303, 307, 308)
 

@@ -1,43 +1,40 @@
-"""The authorization server: registers clients and users, runs the grants, issues, rotates,
-revokes and introspects tokens (RFC 6749, 7009, 7636, 7662, 8414, 9068, 9700).
+"""The authorization server: registers clients, users and APIs, and composes the parts that do
+the work — one grant object per ``grant_type`` (:mod:`.grants`, :mod:`.authcode`), revocation and
+introspection (:mod:`.revocation`), the HTTP endpoints (:mod:`.http`) — around one
+:class:`~.issuance.TokenIssuer` that holds the state they share (RFC 6749, 7009, 7636, 7662,
+8414, 9068, 9700).
 
 For the course it runs in-process on a :class:`~tokenlab.clock.SimClock` with a seed, so every id,
-secret, key and token is reproducible (and labelled demo-only). The grants with a user live in
-:mod:`tokenlab.authcode` (authorization code + PKCE) and here (password, refresh); revocation and
-introspection in :mod:`tokenlab.revocation`.
+secret, key and token is reproducible (and labelled demo-only).
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from .authcode import AuthorizationCodeMixin
-from .clients import ClientRegistry, RegisteredClient, _ClientRecord, validate_scope_tokens
-from .clock import Clock, SystemClock, format_duration, format_time
-from .endpoints import handle as _handle_http
-from .errors import (
-    ExpiredTokenError,
-    InvalidGrantError,
-    InvalidRequestError,
-    InvalidScopeError,
-    InvalidTargetError,
-    RefreshTokenReuseError,
-    UnauthorizedClientError,
-)
-from .families import Family, RefreshRecord, TokenFamilies
-from .keys import SUPPORTED_ALGORITHMS, KeyRing, SigningKey
-from .randomness import RandomSource
-from .revocation import RevocationMixin
-from .store import MemoryStore
-from .tokens import TokenResponse, issue_access_token
+from ..clock import Clock, SystemClock
+from ..errors import InvalidGrantError, InvalidRequestError, InvalidTargetError
+from ..jose.keys import SUPPORTED_ALGORITHMS, KeyRing, SigningKey
+from ..jose.tokens import TokenResponse
+from ..net.wire import Request, Response, Wire
+from ..randomness import RandomSource
+from ..store import MemoryStore
+from .authcode import AuthorizationCodeGrant, AuthorizationRedirect
+from .clients import ClientRegistry, RegisteredClient
+from .grants import ClientCredentialsGrant, Grant, PasswordGrant, RefreshTokenGrant
+from .http import handle as _handle_http
+from .issuance import TokenIssuer, check_resource
+from .refresh import TokenFamilies
+from .revocation import Introspection, Revocation
 from .users import COURSE_COST, DEFAULT_COST, User, UserRegistry
-from .wire import Request, Response, Wire
 
 __all__ = ["AuthServer"]
+
+_G = TypeVar("_G", bound=Grant)
 
 
 def _check_issuer(issuer: object) -> str:
@@ -59,20 +56,6 @@ def _check_issuer(issuer: object) -> str:
     return issuer
 
 
-def _check_resource(resource: str) -> str:
-    """RFC 8707 §2: an absolute URI without a fragment."""
-    try:
-        parts = urlsplit(resource)
-    except ValueError as exc:
-        raise InvalidTargetError(f"resource {resource!r} is not a valid URI ({exc})") from None
-    if not parts.scheme or not parts.netloc or parts.fragment or "#" in resource:
-        raise InvalidTargetError(
-            f"resource {resource!r} must be an absolute URI without a fragment, e.g. "
-            "'https://api.example' (RFC 8707 §2)"
-        )
-    return resource
-
-
 def _check_ttl(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
@@ -85,7 +68,7 @@ def _check_ttl(name: str, value: object) -> int:
     return int(value)
 
 
-class AuthServer(AuthorizationCodeMixin, RevocationMixin):
+class AuthServer:
     """An OAuth 2.0 authorization server that issues RFC 9068 JWT access tokens.
 
     ``access_ttl`` (default 300 s) bounds each access token; ``refresh_ttl`` (default 86400 s)
@@ -114,9 +97,8 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
             raise ValueError(
                 f"algorithm must be one of {', '.join(SUPPORTED_ALGORITHMS)}, got {algorithm!r}"
             )
-        self.access_ttl = _check_ttl("access_ttl", access_ttl)
-        self.refresh_ttl = _check_ttl("refresh_ttl", refresh_ttl)
-        self.code_ttl = _check_ttl("code_ttl", code_ttl)
+        ttls = {name: _check_ttl(name, value) for name, value in (
+            ("access_ttl", access_ttl), ("refresh_ttl", refresh_ttl), ("code_ttl", code_ttl))}
         if clock is not None and not isinstance(clock, Clock):
             raise TypeError(f"clock must be a Clock such as SimClock(), not {type(clock).__name__}")
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -127,15 +109,24 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
         self.users = UserRegistry(self.random, COURSE_COST if self.random.seeded else DEFAULT_COST)
         # The default store drops expired entries on this server's clock as it is written.
         self.store: MemoryStore = store if store is not None else MemoryStore(self.clock)
-        self.families = TokenFamilies(self.store)
-        self._resources: list[str] = []
-        self._lock = threading.RLock()
+        #: The state and the token minting every grant shares; grants receive it, not the server.
+        self.issuance = TokenIssuer(
+            issuer=self.issuer, clock=self.clock, random=self.random, keys=self.keys,
+            clients=self.clients, users=self.users, store=self.store, **ttls)
+        self.families: TokenFamilies = self.issuance.families
+        self._lock = self.issuance.lock
+        self._grants: dict[str, Grant] = {}
+        for grant in (AuthorizationCodeGrant(self.issuance), ClientCredentialsGrant(self.issuance),
+                      RefreshTokenGrant(self.issuance), PasswordGrant(self.issuance)):
+            self.register_grant(grant)
+        self.revocation = Revocation(self.issuance)
+        self.introspection = Introspection(self.issuance)
         #: Every HTTP exchange with this server (and, by default, its APIs) is recorded here.
         self.wire = Wire(self.clock)
 
     def handle(self, request: Request, sender: str = "client") -> Response:
         """Serve one HTTP request at the endpoints of :meth:`metadata` and record it on
-        :attr:`wire` (see :mod:`tokenlab.endpoints`). Malformed input is a 400, never an error."""
+        :attr:`wire` (see :mod:`tokenlab.authserver.http`). Malformed input is a 400, never an error."""
         return _handle_http(self, request, sender)
 
     # -- registration -----------------------------------------------------------------------------
@@ -192,20 +183,59 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
         if not isinstance(audience, str):
             raise TypeError(f"audience must be a URL string, not {type(audience).__name__}")
         try:
-            _check_resource(audience)
+            check_resource(audience)
         except InvalidTargetError as exc:
             raise ValueError(exc.description) from None
         if isinstance(leeway, bool) or not isinstance(leeway, int | float):
             raise TypeError(f"leeway must be a number of seconds, not {type(leeway).__name__}")
-        # Retired keys stay published until their last token is over + the largest leeway.
-        self.keys.retain_for_leeway(leeway)
-        if audience not in self._resources:
-            self._resources.append(audience)
-        self.families.denylist_leeway = max(self.families.denylist_leeway, leeway)
+        # Retired keys and denylist entries stay until their tokens are over + the largest leeway.
+        self.issuance.add_resource(audience, leeway)
+
+    # The lifetimes live with the grants that use them; set here, they apply to the next token.
+    @property
+    def access_ttl(self) -> int:
+        """Seconds each access token lives (``exp - iat``)."""
+        return self.issuance.access_ttl
+
+    @access_ttl.setter
+    def access_ttl(self, value: int) -> None:
+        self.issuance.access_ttl = _check_ttl("access_ttl", value)
+
+    @property
+    def refresh_ttl(self) -> int:
+        """Seconds a whole refresh-token family lives, however often it rotates."""
+        return self.issuance.refresh_ttl
+
+    @refresh_ttl.setter
+    def refresh_ttl(self, value: int) -> None:
+        self.issuance.refresh_ttl = _check_ttl("refresh_ttl", value)
+
+    @property
+    def code_ttl(self) -> int:
+        """Seconds an authorization code may wait for its exchange."""
+        return self.issuance.code_ttl
+
+    @code_ttl.setter
+    def code_ttl(self, value: int) -> None:
+        self.issuance.code_ttl = _check_ttl("code_ttl", value)
 
     @property
     def resources(self) -> tuple[str, ...]:
-        return tuple(self._resources)
+        """The APIs tokens may be issued for (their ``aud``), in registration order."""
+        return self.issuance.resources
+
+    def register_grant(self, grant: Grant) -> None:
+        """Serve ``grant`` at the token endpoint for its ``grant_type`` (replacing any other),
+        as Authlib's ``register_grant`` does; the metadata lists it."""
+        if not isinstance(grant, Grant):
+            raise TypeError("a grant has a grant_type, a wire_note and token_request(params, "
+                            f"client_id, client_secret); got {type(grant).__name__}")
+        self._grants[grant.grant_type] = grant
+
+    @property
+    def grants(self) -> Mapping[str, Grant]:
+        """The grants by ``grant_type``, read-only (see :meth:`register_grant`)."""
+        return MappingProxyType(self._grants)
 
     # -- grants -----------------------------------------------------------------------------------
 
@@ -223,17 +253,7 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
         with ``invalid_scope`` rather than silently dropped. ``resource`` (RFC 8707) becomes
         the token's ``aud``. No refresh token is issued (RFC 6749 §4.4.3).
         """
-        client = self.clients.authenticate(client_id, client_secret)
-        if client.public:
-            raise UnauthorizedClientError(
-                f"client {client_id!r} is public: it has no secret to prove who it is, so it may "
-                "not use the client credentials grant (RFC 6749 §4.4)"
-            )
-        scopes = self._grant_scopes(client.scopes, scope, client_id)
-        audience = self._audience(resource)
-        return self._issue(subject=client.client_id, client_id=client.client_id,
-                           audience=audience, scopes=scopes)
-
+        return self._grant(ClientCredentialsGrant).issue(client_id, client_secret, scope, resource)
     def password_grant(
         self,
         client_id: str,
@@ -250,19 +270,8 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
         the app sees the password, the user cannot be asked for a second factor or consent, and
         it trains users to type passwords into apps. Use the authorization code flow with PKCE.
         """
-        client = self.clients.authenticate(client_id, client_secret)
-        for name, value in (("username", username), ("password", password)):
-            if not isinstance(value, str):
-                raise TypeError(f"{name} must be a string, not {type(value).__name__}")
-            if not value:
-                raise InvalidRequestError(f"{name} is empty")
-        scopes = self._grant_scopes(client.scopes, scope, client_id)
-        audience = self._audience(resource)
-        user = self.users.authenticate(username, password)
-        if user is None:
-            raise InvalidGrantError("wrong user name or password")
-        return self._issue_with_refresh(client, user.username, scopes, audience, user=user)
-
+        return self._grant(PasswordGrant).issue(client_id, client_secret, username, password,
+                                                scope, resource)
     def refresh(
         self,
         refresh_token: str,
@@ -277,41 +286,57 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
         :class:`~tokenlab.errors.RefreshTokenReuseError` and revokes the family (RFC 9700 §4.14.2).
         ``scope`` may narrow, never widen, the original grant.
         """
-        client = self.clients.authenticate(client_id, client_secret)
-        if not isinstance(refresh_token, str):
-            raise TypeError(f"refresh_token must be a string, not {type(refresh_token).__name__}")
-        if not refresh_token:
-            raise InvalidRequestError("refresh_token is empty")
-        with self._lock:  # check-and-spend is atomic: of two concurrent uses, one wins
-            now = self.clock.time()
-            record = self.families.find_refresh_token(refresh_token)
-            family = self.families.get(record.family_id) if record is not None else None
-            if record is None or family is None:
-                raise InvalidGrantError("unknown refresh token (never issued, or expired and purged)")
-            if record.client_id != client.client_id:
-                raise InvalidGrantError(
-                    f"this refresh token was issued to another client, not {client_id!r} "
-                    "(RFC 6749 §6: refresh tokens are bound to their client)")
-            if family.revoked:
-                raise InvalidGrantError(f"this refresh token was revoked ({family.revoked_reason})")
-            if now >= family.expires_at:
-                raise ExpiredTokenError(
-                    f"the login behind this refresh token expired {format_duration(now - family.expires_at)} "
-                    f"ago, at {format_time(family.expires_at)}; rotation never extends it: log in again",
-                    exp=family.expires_at, now=now, error="invalid_grant", status=400)
-            if record.spent:
-                revoked = self.families.revoke(family, "refresh token reused", now)
-                raise RefreshTokenReuseError(
-                    "this refresh token was already exchanged; a copy exists, so the whole family "
-                    f"is revoked: its refresh tokens and {revoked} live access "
-                    f"token{'s' if revoked != 1 else ''} (RFC 9700 §4.14.2)",
-                    family_id=family.family_id)
-            scopes = family.scopes
-            if scope is not None:
-                scopes = self._grant_scopes(family.scopes, scope, client_id)
-            self.families.spend(refresh_token, record, family)
-            return self._issue_in_family(family, scopes)
+        return self._grant(RefreshTokenGrant).refresh(refresh_token, client_id, client_secret, scope)
 
+    def authorize(
+        self,
+        client_id: str,
+        redirect_uri: str | None = None,
+        *,
+        username: str,
+        password: str,
+        scope: str | Iterable[str] | None = None,
+        state: str | None = None,
+        code_challenge: str | None = None,
+        code_challenge_method: str | None = None,
+        resource: str | None = None,
+        response_type: str = "code",
+    ) -> AuthorizationRedirect:
+        """The authorization endpoint (RFC 6749 §4.1.1): the user logs in here and is redirected
+        with a code; see :meth:`.authcode.AuthorizationCodeGrant.authorize`."""
+        return self._grant(AuthorizationCodeGrant).authorize(
+            client_id, redirect_uri, username=username, password=password, scope=scope,
+            state=state, code_challenge=code_challenge,
+            code_challenge_method=code_challenge_method, resource=resource,
+            response_type=response_type)
+
+    def exchange_code(
+        self,
+        code: str,
+        client_id: str,
+        client_secret: str | None = None,
+        *,
+        redirect_uri: str,
+        code_verifier: str | None = None,
+    ) -> TokenResponse:
+        """The token request of the code flow (RFC 6749 §4.1.3): code (+ PKCE verifier) → tokens."""
+        return self._grant(AuthorizationCodeGrant).exchange(
+            code, client_id, client_secret, redirect_uri=redirect_uri, code_verifier=code_verifier)
+
+    def revoke(
+        self,
+        token: str,
+        client_id: str,
+        client_secret: str | None = None,
+        token_type_hint: str | None = None,
+    ) -> None:
+        """Revoke ``token`` (RFC 7009 §2.1); see :meth:`.revocation.Revocation.revoke`."""
+        self.revocation.revoke(token, client_id, client_secret, token_type_hint)
+
+    def introspect(self, token: str, client_id: str, client_secret: str | None) -> dict[str, Any]:
+        """Token introspection (RFC 7662 §2): the token's facts if active, else
+        ``{"active": False}``; see :meth:`.revocation.Introspection.introspect`."""
+        return self.introspection.introspect(token, client_id, client_secret)
     def metadata(self) -> dict[str, Any]:
         """Authorization server metadata (RFC 8414 §2), as served at
         ``/.well-known/oauth-authorization-server``."""
@@ -326,8 +351,7 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
             "introspection_endpoint": f"{base}/introspect",
             "scopes_supported": sorted({s for c in self.clients.all() for s in c.scopes}),
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "client_credentials",
-                                      "refresh_token", "password"],
+            "grant_types_supported": list(self._grants),
             "token_endpoint_auth_methods_supported": auth_methods,
             "revocation_endpoint_auth_methods_supported": auth_methods,
             "introspection_endpoint_auth_methods_supported": auth_methods[:2],
@@ -351,101 +375,14 @@ class AuthServer(AuthorizationCodeMixin, RevocationMixin):
         token has expired plus the largest leeway of any registered API (on this server's clock)."""
         return self.keys.rotate(algorithm)
 
-    # -- helpers ----------------------------------------------------------------------------------
-
-    def _grant_scopes(
-        self, allowed: tuple[str, ...], scope: str | Iterable[str] | None, client_id: str
-    ) -> tuple[str, ...]:
-        if scope is None:
-            return allowed
-        if isinstance(scope, str):
-            requested = scope.split()
-            if not requested:
-                raise InvalidScopeError("scope is empty: name at least one, or leave it out")
-        else:
-            try:
-                requested = list(scope)
-            except TypeError:
-                raise TypeError("scope must be a string like 'weather:read' or a list of them, "
-                                f"not {type(scope).__name__}") from None
-            if not all(isinstance(s, str) for s in requested):
-                raise TypeError("scope must be a string like 'weather:read' or a list of them")
-            if not requested:
-                raise InvalidScopeError("scope is empty: name at least one, or leave it out")
-        scopes = validate_scope_tokens(requested)
-        extra = [s for s in scopes if s not in allowed]
-        if extra:
-            raise InvalidScopeError(
-                f"client {client_id!r} is not registered for {' '.join(extra)!r}; it may ask for "
-                f"{' '.join(allowed) or 'nothing'!r} (no silent narrowing: ask for less)"
-            )
-        return scopes
-
-    def _audience(self, resource: str | None) -> str:
-        if resource is None:
-            if len(self._resources) == 1:
-                return self._resources[0]
-            known = ", ".join(self._resources) or "none yet"
-            raise InvalidTargetError(
-                f"say which API the token is for with resource=... (RFC 8707); known APIs: {known}"
-            )
-        if not isinstance(resource, str):
-            raise TypeError(f"resource must be a URL string, not {type(resource).__name__}")
-        if not resource:
-            raise InvalidRequestError("resource is empty: give the API's URL or leave it out")
-        _check_resource(resource)
-        if self._resources and resource not in self._resources:
-            raise InvalidTargetError(
-                f"this server issues no tokens for {resource!r}; known APIs: "
-                f"{', '.join(self._resources)}"
-            )
-        return resource
-
-    def _issue(
-        self, *, subject: str, client_id: str, audience: str, scopes: tuple[str, ...]
-    ) -> TokenResponse:
-        token, _ = issue_access_token(
-            self.keys, self.random, issuer=self.issuer, subject=subject, audience=audience,
-            client_id=client_id, scopes=scopes, ttl=self.access_ttl, now=self.clock.time(),
-        )
-        return TokenResponse(access_token=token, expires_in=self.access_ttl,
-                             scope=" ".join(scopes))
-
-    def _issue_with_refresh(
-        self, client: _ClientRecord, subject: str, scopes: tuple[str, ...], audience: str,
-        *, user: User | None = None,
-    ) -> TokenResponse:
-        """Start a new family for a fresh grant and issue its first token pair.
-
-        ``user`` is the user as the grant authenticated them: if their password changed since
-        (a :meth:`change_password` between the check and now), nothing is issued.
-        """
-        with self._lock:
-            if user is not None and not self.users.is_current(user):
-                raise InvalidGrantError(
-                    "the password changed while this login was being checked: nothing is "
-                    "issued for the old password; log in again (RFC 9700 §4.14.2)")
-            now = self.clock.time()
-            family = Family(
-                family_id=self.random.token_urlsafe("family_id", 9), client_id=client.client_id,
-                subject=subject, scopes=scopes, audience=audience, created_at=now,
-                expires_at=now + self.refresh_ttl)
-            self.families.create(family)
-            return self._issue_in_family(family, scopes)
-
-    def _issue_in_family(self, family: Family, scopes: tuple[str, ...]) -> TokenResponse:
-        now = self.clock.time()
-        token, claims = issue_access_token(
-            self.keys, self.random, issuer=self.issuer, subject=family.subject,
-            audience=family.audience, client_id=family.client_id, scopes=scopes,
-            ttl=self.access_ttl, now=now)
-        self.families.add_access_token(family, claims["jti"], claims["exp"])
-        refresh = self.random.token_urlsafe("refresh_token", 32)
-        self.families.add_refresh_token(family, refresh, RefreshRecord(
-            token_id=self.random.token_urlsafe("refresh_id", 9), family_id=family.family_id,
-            client_id=family.client_id, issued_at=now))
-        return TokenResponse(access_token=token, expires_in=self.access_ttl,
-                             scope=" ".join(scopes), refresh_token=refresh)
+    def _grant(self, kind: type[_G]) -> _G:
+        """The registered grant of class ``kind`` (for the Python calls above)."""
+        grant = self._grants.get(kind.grant_type)
+        if not isinstance(grant, kind):
+            raise InvalidRequestError(
+                f"this server has no {kind.grant_type} grant of its own registered "
+                f"(grant_types_supported: {', '.join(self._grants) or 'none'})")
+        return grant
 
     def __repr__(self) -> str:
         seeded = ", seeded: demo-only" if self.random.seeded else ""

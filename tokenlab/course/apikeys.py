@@ -18,10 +18,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .clock import Clock, format_time
-from .errors import InvalidRequestError, TokenError
-from .randomness import RandomSource
-from .tokens import shorten
+from ..clock import Clock, format_time
+from ..errors import InvalidRequestError, TokenError
+from ..jose.tokens import shorten
+from ..randomness import RandomSource
 
 __all__ = ["APIKeyRecord", "APIKeyStore", "InvalidAPIKeyError", "IssuedAPIKey"]
 

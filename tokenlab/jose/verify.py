@@ -30,8 +30,8 @@ from typing import Any, NoReturn
 
 import jwt
 
-from .clock import format_duration, format_time, is_numeric_date
-from .errors import (
+from ..clock import format_duration, format_time, is_numeric_date
+from ..errors import (
     AlgorithmNotAllowedError,
     ExpiredTokenError,
     InsufficientScopeError,
@@ -47,9 +47,9 @@ from .errors import (
     TokenError,
     UnknownKeyError,
 )
+from ..report import StepStatus, VerificationReport
 from .keys import VerificationKey
 from .policy import VerifierPolicy
-from .report import StepStatus, VerificationReport
 
 __all__ = ["KeyLookup", "RevocationCheck", "VerifiedClaims", "Verifier", "parse_scope"]
 

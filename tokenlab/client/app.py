@@ -27,15 +27,15 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .api import parse_challenge
-from .pkce import S256, is_valid_verifier, s256_challenge
-from .randomness import RandomSource
-from .wire import FORM, Request, Response, basic_authorization, mask_for_display
+from ..api.http import parse_challenge
+from ..authserver.pkce import S256, is_valid_verifier, s256_challenge
+from ..net.wire import FORM, Request, Response, basic_authorization, mask_for_display
+from ..randomness import RandomSource
 
 if TYPE_CHECKING:
-    from .authserver import AuthServer
-    from .clients import RegisteredClient
-    from .resource import ResourceServer
+    from ..api.server import ResourceServer
+    from ..authserver.clients import RegisteredClient
+    from ..authserver.server import AuthServer
 
 __all__ = [
     "GRANTS",

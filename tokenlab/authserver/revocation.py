@@ -11,33 +11,34 @@ does it say?". Anything not active — expired, revoked, unknown, malformed — 
 ``{"active": False}``, so the answer leaks nothing about why (RFC 7662 §2.2).
 
 Which access tokens are this server's, and valid, is decided by the APIs' own
-:meth:`~tokenlab.verify.Verifier.validate` — the same rules (typ, header, claims, iss, times,
+:meth:`~tokenlab.jose.verify.Verifier.validate` — the same rules (typ, header, claims, iss, times,
 scope type), with this server's keys, no leeway, and ``aud`` one of its registered APIs — so
 introspection cannot call a token active that every API refuses.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import InvalidClientError, InvalidRequestError, TokenError, UnauthorizedClientError
-from .policy import VerifierPolicy
-from .verify import VerifiedClaims, Verifier
+from ..errors import InvalidClientError, InvalidRequestError, TokenError, UnauthorizedClientError
+from ..jose.policy import VerifierPolicy
+from ..jose.verify import VerifiedClaims, Verifier
+from .clients import _ClientRecord
+from .issuance import TokenIssuer
 
-if TYPE_CHECKING:
-    from .authserver import AuthServer
-    from .clients import _ClientRecord
-
-__all__ = ["RevocationMixin"]
+__all__ = ["Introspection", "Revocation", "own_access_token"]
 
 _HINTS = (None, "access_token", "refresh_token")
 
 
-class RevocationMixin:
-    """``revoke`` and ``introspect``, mixed into :class:`~tokenlab.authserver.AuthServer`."""
+class Revocation:
+    """The revocation endpoint (RFC 7009): a client ends a token it holds."""
+
+    def __init__(self, issuer: TokenIssuer) -> None:
+        self.issuer = issuer
 
     def revoke(
-        self: AuthServer,
+        self,
         token: str,
         client_id: str,
         client_secret: str | None = None,
@@ -52,7 +53,7 @@ class RevocationMixin:
         wrong hint changes nothing but the order. An unknown, malformed or foreign token is a
         success that changes nothing (§2.2); a token of another client is refused.
         """
-        client = self.clients.authenticate(client_id, client_secret)
+        client = self.issuer.clients.authenticate(client_id, client_secret)
         if not isinstance(token, str):
             raise TypeError(f"token must be a string, not {type(token).__name__}")
         if not token:
@@ -63,77 +64,84 @@ class RevocationMixin:
         lookups = ((self._revoke_access_token, self._revoke_refresh_token)
                    if token_type_hint == "access_token"  # noqa: S105 - a token type, not a secret
                    else (self._revoke_refresh_token, self._revoke_access_token))
-        with self._lock:
-            now = self.clock.time()
+        with self.issuer.lock:
+            now = self.issuer.clock.time()
             for lookup in lookups:
                 if lookup(token, client, now):
                     return
         # unknown or malformed: success all the same (RFC 7009 §2.2)
 
-    def _revoke_refresh_token(self: AuthServer, token: str, client: _ClientRecord,
+    def _revoke_refresh_token(self, token: str, client: _ClientRecord,
                               now: float) -> bool:
         """End the family of refresh token ``token``; ``False`` if it is not one of ours."""
-        record = self.families.find_refresh_token(token)
+        record = self.issuer.families.find_refresh_token(token)
         if record is None:
             return False
         if record.client_id != client.client_id:
             raise UnauthorizedClientError(
                 "this refresh token belongs to another client; a client may revoke only its own "
                 "tokens (RFC 7009 §2.1)")
-        family = self.families.get(record.family_id)
+        family = self.issuer.families.get(record.family_id)
         if family is not None and not family.revoked:
-            self.families.revoke(family, "revoked by the client (logout)", now)
+            self.issuer.families.revoke(family, "revoked by the client (logout)", now)
         return True
 
-    def _revoke_access_token(self: AuthServer, token: str, client: _ClientRecord,
+    def _revoke_access_token(self, token: str, client: _ClientRecord,
                              now: float) -> bool:
         """Denylist access token ``token``; ``False`` if it is not a valid token of ours.
 
         Its lifetime is not checked: a token past ``exp`` but inside some API's leeway, or not
         valid yet, must still be revoked. It is stored only while some API could accept it
         (until ``exp`` plus the largest leeway of any registered API)."""
-        claims = self._own_access_token(token, now, check_lifetime=False)
+        claims = own_access_token(self.issuer, token, now, check_lifetime=False)
         if claims is None:
             return False
         if claims["client_id"] != client.client_id:
             raise UnauthorizedClientError(
                 "this access token belongs to another client; a client may revoke only its "
                 "own tokens (RFC 7009 §2.1)")
-        if claims["exp"] + self.families.denylist_leeway > now:
-            self.families.deny(claims["jti"], claims["exp"])
+        if claims["exp"] + self.issuer.families.denylist_leeway > now:
+            self.issuer.families.deny(claims["jti"], claims["exp"])
         return True
 
+class Introspection:
+    """The introspection endpoint (RFC 7662): an authenticated caller asks whether a token is
+    active, and what it says."""
+
+    def __init__(self, issuer: TokenIssuer) -> None:
+        self.issuer = issuer
+
     def introspect(
-        self: AuthServer, token: str, client_id: str, client_secret: str | None
+        self, token: str, client_id: str, client_secret: str | None
     ) -> dict[str, Any]:
         """Token introspection (RFC 7662 §2): the token's facts if active, else
         ``{"active": False}``.
 
         RFC 7662 §2.2: ``active`` is "whether or not the presented token is currently active";
         an access token is active when an API of this server with no leeway would accept it
-        (:meth:`~tokenlab.verify.Verifier.validate`) and it is not revoked."""
+        (:meth:`~tokenlab.jose.verify.Verifier.validate`) and it is not revoked."""
         if not client_secret:
             raise InvalidClientError(
                 "introspection needs client authentication: give a client_secret (RFC 7662 §2.1)")
-        self.clients.authenticate(client_id, client_secret)
+        self.issuer.clients.authenticate(client_id, client_secret)
         if not isinstance(token, str):
             raise TypeError(f"token must be a string, not {type(token).__name__}")
         if not token:
             raise InvalidRequestError("token is empty (RFC 7662 §2.1)")
-        now = self.clock.time()
-        record = self.families.find_refresh_token(token)
+        now = self.issuer.clock.time()
+        record = self.issuer.families.find_refresh_token(token)
         if record is not None:
-            family = self.families.get(record.family_id)
+            family = self.issuer.families.get(record.family_id)
             if family is None or family.revoked or record.spent or now >= family.expires_at:
                 return {"active": False}
             return {
                 "active": True, "scope": " ".join(family.scopes), "client_id": family.client_id,
                 "sub": family.subject, "exp": int(family.expires_at), "iat": int(record.issued_at),
-                "iss": self.issuer, "aud": family.audience, "jti": record.token_id,
+                "iss": self.issuer.issuer, "aud": family.audience, "jti": record.token_id,
                 "token_type": "refresh_token",
             }
-        claims = self._own_access_token(token, now, check_lifetime=True)
-        if claims is None or self.families.is_denied(claims["jti"]):
+        claims = own_access_token(self.issuer, token, now, check_lifetime=True)
+        if claims is None or self.issuer.families.is_denied(claims["jti"]):
             return {"active": False}
         return {
             "active": True, "scope": claims.get("scope", ""), "client_id": claims["client_id"],
@@ -142,17 +150,18 @@ class RevocationMixin:
             "token_type": "Bearer",
         }
 
-    def _own_access_token(self: AuthServer, token: str, now: float, *,
-                          check_lifetime: bool) -> VerifiedClaims | None:
-        """The claims of ``token`` if the APIs' validity check passes it with this server's keys,
-        no leeway and ``aud`` one of this server's APIs; else ``None`` (never an exception)."""
-        resources = self.resources
-        if not resources:
-            return None  # no API registered: no token can name one in its aud
-        verifier = Verifier(VerifierPolicy(issuer=self.issuer, audience=resources[0], leeway=0),
-                            self.keys.find)
-        try:
-            return verifier.validate(token, now=now, audiences=resources,
-                                     check_lifetime=check_lifetime)
-        except TokenError:
-            return None
+
+def own_access_token(issuer: TokenIssuer, token: str, now: float, *,
+                     check_lifetime: bool) -> VerifiedClaims | None:
+    """The claims of ``token`` if the APIs' validity check passes it with this server's keys,
+    no leeway and ``aud`` one of this server's APIs; else ``None`` (never an exception)."""
+    resources = issuer.resources
+    if not resources:
+        return None  # no API registered: no token can name one in its aud
+    verifier = Verifier(VerifierPolicy(issuer=issuer.issuer, audience=resources[0], leeway=0),
+                        issuer.keys.find)
+    try:
+        return verifier.validate(token, now=now, audiences=resources,
+                                 check_lifetime=check_lifetime)
+    except TokenError:
+        return None

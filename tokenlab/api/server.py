@@ -6,19 +6,19 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .api import Handler, Routes, default_routes
-from .api import handle as _handle_http
-from .clock import Clock, SystemClock, format_duration, format_time, is_numeric_date
-from .errors import ExpiredTokenError, NotYetValidError, TokenError
-from .keys import VerificationKey
-from .policy import VerifierPolicy
-from .report import VerificationReport
-from .store import DENYLIST
-from .verify import KeyLookup, RevocationCheck, VerifiedClaims, Verifier
-from .wire import Request, Response, Wire, basic_authorization
+from ..clock import Clock, SystemClock, format_duration, format_time, is_numeric_date
+from ..errors import ExpiredTokenError, NotYetValidError, TokenError
+from ..jose.keys import VerificationKey
+from ..jose.policy import VerifierPolicy
+from ..jose.verify import KeyLookup, RevocationCheck, VerifiedClaims, Verifier
+from ..net.wire import Request, Response, Wire, basic_authorization
+from ..report import VerificationReport
+from ..store import DENYLIST
+from .http import Handler, Routes, default_routes
+from .http import handle as _handle_http
 
 if TYPE_CHECKING:
-    from .authserver import AuthServer
+    from ..authserver.server import AuthServer
 
 __all__ = ["REVOCATION_MODES", "ResourceServer"]
 
@@ -56,7 +56,7 @@ class ResourceServer:
         wire: Wire | None = None,
     ) -> None:
         lookup: KeyLookup
-        from .authserver import AuthServer  # a runtime import: authserver imports this module
+        from ..authserver.server import AuthServer  # a runtime import: authserver imports this module
 
         if auth is not None and not isinstance(auth, AuthServer):
             raise TypeError(f"auth must be an AuthServer, not {type(auth).__name__}")
@@ -123,7 +123,7 @@ class ResourceServer:
         self.routes: Routes = default_routes()
 
     def handle(self, request: Request, sender: str = "client") -> Response:
-        """Serve one HTTP request as RFC 6750 says (see :mod:`tokenlab.api`) and record it on
+        """Serve one HTTP request as RFC 6750 says (see :mod:`tokenlab.api.http`) and record it on
         :attr:`wire`. Malformed input is a 400, never an error."""
         return _handle_http(self, request, sender)
 

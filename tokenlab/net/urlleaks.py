@@ -2,7 +2,7 @@
 
 A token sent in the URL query (RFC 6750 §2.3) is part of the request target, so it goes wherever
 URLs go: "Many servers, proxies, and user agents log or display the target URI" (RFC 9110 §17.9).
-This module computes, from a recorded :class:`~tokenlab.wire.Event`, two of those places:
+This module computes, from a recorded :class:`~tokenlab.net.wire.Event`, two of those places:
 
 - :func:`access_log_line` — the line a web server or proxy writes for the request, in the NCSA
   Common Log Format (the start of the "combined" format nginx and Apache httpd log by default):
@@ -14,7 +14,7 @@ This module computes, from a recorded :class:`~tokenlab.wire.Event`, two of thos
   URL — query and all — to the same origin, only the origin to others.
 
 Both return the real text, token included; shorten it for display with
-:func:`tokenlab.wire.mask_for_display`.
+:func:`tokenlab.net.wire.mask_for_display`.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def access_log_line(event: Event, *, client: str = "203.0.113.7") -> str:
     Nothing is masked: this is what lands on the server's disk.
     """
     if not isinstance(event, Event):
-        raise TypeError(f"access_log_line() takes a tokenlab.wire.Event, not {type(event).__name__}")
+        raise TypeError(f"access_log_line() takes a tokenlab.net.wire.Event, not {type(event).__name__}")
     when = datetime.fromtimestamp(event.time, UTC)
     stamp = (f"{when.day:02d}/{_MONTHS[when.month - 1]}/{when.year}:"
              f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} +0000")

@@ -12,7 +12,8 @@
 The paths come from :meth:`AuthServer.metadata`, so an issuer with a path component works; the
 host of the request URL is ignored (it is all one process). Parameters sent without a value are
 treated as omitted, and a parameter sent twice is refused (RFC 6749 §3.1, §3.2). The Python
-methods of :class:`AuthServer` do the work; this module translates between them and HTTP.
+methods of :class:`~tokenlab.authserver.server.AuthServer` do the work; this module translates
+between them and HTTP, reaching the server only through the :class:`AuthorizationServer` protocol.
 
 The authorization endpoint also plays the login page the user meets *at the authorization
 server*: ``GET /authorize`` without credentials answers 200 with the page; the page posts
@@ -26,24 +27,23 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import Counter
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
-from .authcode import _redirect
-from .errors import (
+from ..errors import (
     AccessDeniedError,
     InvalidClientError,
     InvalidRequestError,
     TokenError,
     UnsupportedGrantTypeError,
 )
-from .wire import Request, Response, json_response, outcome_of
+from ..net.wire import Request, Response, Wire, json_response, outcome_of
+from .authcode import AuthorizationRedirect, _redirect
+from .clients import ClientRegistry
+from .grants import Grant, require
 
-if TYPE_CHECKING:
-    from .authserver import AuthServer
-
-__all__ = ["WELL_KNOWN", "handle", "parse_basic"]
+__all__ = ["WELL_KNOWN", "AuthorizationServer", "handle", "parse_basic"]
 
 #: RFC 8414 §3: where the metadata is served (plus the issuer's path, if it has one).
 WELL_KNOWN = "/.well-known/oauth-authorization-server"
@@ -55,9 +55,6 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 #: Credentials and grants that must travel in the body, never in the URL (RFC 6749 §2.3.1, §3.2).
 _NOT_IN_URL = ("client_secret", "password", "refresh_token", "code", "code_verifier", "token")
 
-NOTE_ROPC_GRANT = (
-    "the app collected the user's password and sent it to the token endpoint (password grant): "
-    "RFC 9700 §2.4 says it MUST NOT be used — use the authorization code flow with PKCE")
 NOTE_LOGIN_IN_URL = (
     "the user's password is in a URL query: it leaks into server logs, browser history and "
     "Referer headers — a login form posts it in the body (RFC 9110 §17.9)")
@@ -68,17 +65,51 @@ NOTE_PLAIN_HTTP = (
     "plain http: anyone on the network path reads the credentials and tokens; RFC 6749 §1.6 and "
     "§3.1/§3.2 require TLS at these endpoints")
 
-Handler = Callable[["AuthServer", Request, list[str]], Response]
+
+class AuthorizationServer(Protocol):
+    """What the HTTP layer needs of an authorization server (:class:`~.server.AuthServer` is
+    one): its identity, its wire, its grants by ``grant_type``, and the Python calls behind the
+    revocation, introspection and authorization endpoints."""
+
+    issuer: str
+    wire: Wire
+    clients: ClientRegistry
+
+    @property
+    def grants(self) -> Mapping[str, Grant]: ...
+
+    def metadata(self) -> dict[str, Any]: ...
+
+    def jwks(self) -> dict[str, list[dict[str, Any]]]: ...
+
+    def revoke(self, token: str, client_id: str, client_secret: str | None = None,
+               token_type_hint: str | None = None) -> None: ...
+
+    def introspect(self, token: str, client_id: str,
+                   client_secret: str | None) -> dict[str, Any]: ...
+
+    def authorize(self, client_id: str, redirect_uri: str | None = None, *, username: str,
+                  password: str, scope: str | None = None, state: str | None = None,
+                  code_challenge: str | None = None, code_challenge_method: str | None = None,
+                  resource: str | None = None, response_type: str = "code",
+                  ) -> AuthorizationRedirect: ...
 
 
-def handle(auth: AuthServer, request: Request, sender: str = "client") -> Response:
+Handler = Callable[["AuthorizationServer", Request, list[str]], Response]
+
+
+def handle(auth: AuthorizationServer, request: Request, sender: str = "client") -> Response:
     """Answer ``request`` as the authorization server would, and record it on ``auth.wire``.
 
-    Every error becomes an HTTP response: malformed input is a 400, never an exception. Only a
-    ``request`` that is not a :class:`~tokenlab.wire.Request` at all raises ``TypeError``.
+    Every fault of the request becomes an HTTP response: malformed input is a 400, never an
+    exception (tests/test_fuzz_http.py sends hundreds of thousands of odd requests to check it).
+    Only a ``request`` that is not a :class:`~tokenlab.net.wire.Request` at all raises ``TypeError``.
+    A fault inside the server is not turned into the client's 400: RFC 6749 §5.2's
+    ``invalid_request`` means "the request ... is otherwise malformed", and a Python message in
+    it would show the client the server's internals — so such a fault raises, to be fixed.
     """
     if not isinstance(request, Request):
-        raise TypeError(f"handle() takes a tokenlab.wire.Request, not {type(request).__name__}")
+        raise TypeError(f"handle() takes a tokenlab.net.wire.Request, not {type(request).__name__}")
     notes: list[str] = []
     detail: str | None = None
     problem = request.malformed()
@@ -88,17 +119,13 @@ def handle(auth: AuthServer, request: Request, sender: str = "client") -> Respon
         if urlsplit(request.url).scheme == "http" and urlsplit(request.url).hostname not in (
                 "localhost", "127.0.0.1", "::1"):
             notes.append(NOTE_PLAIN_HTTP)
-        try:
-            response, detail = _route(auth, request, notes)
-        except (TypeError, ValueError, UnicodeError) as exc:
-            # A safety net: whatever slipped past the checks, malformed input is the client's 400.
-            response = _error(InvalidRequestError(f"malformed request: {exc}"))
+        response, detail = _route(auth, request, notes)
     auth.wire.record(request, response, sender=sender, receiver=RECEIVER,
                      outcome=outcome_of(response, detail), notes=notes)
     return response
 
 
-def _route(auth: AuthServer, request: Request, notes: list[str]) -> tuple[Response, str | None]:
+def _route(auth: AuthorizationServer, request: Request, notes: list[str]) -> tuple[Response, str | None]:
     meta = auth.metadata()
     issuer_path = urlsplit(auth.issuer).path.rstrip("/")
     routes: dict[str, dict[str, Handler]] = {
@@ -163,9 +190,12 @@ def parse_basic(header: str) -> tuple[str, str]:
     each part before RFC 7617 joins them with ``:`` and base64-encodes them."""
     scheme, _, credentials = header.strip().partition(" ")
     if scheme.lower() != "basic":
+        # A one-word value is no scheme but a bare credential (an API key, a secret): never
+        # echo it back.
+        named = f"the {scheme!r} scheme" if credentials.strip() else "no scheme (a bare value)"
         raise InvalidClientError(
-            f"the Authorization header uses {scheme or 'no'!r} scheme; this endpoint "
-            "authenticates clients with HTTP Basic (RFC 6749 §2.3.1)")
+            f"the Authorization header uses {named}; this endpoint authenticates clients with "
+            "HTTP Basic (RFC 6749 §2.3.1)")
     try:
         decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -215,52 +245,33 @@ def _error(err: TokenError, realm: str | None = None) -> Response:
 # -- POST /token, /revoke, /introspect -----------------------------------------------------------------
 
 
-def _require(params: dict[str, str], *names: str) -> list[str]:
-    missing = [n for n in names if n not in params]
-    if missing:
-        raise InvalidRequestError(f"parameter {missing[0]!r} is missing")
-    return [params[n] for n in names]
-
-
-def _token(auth: AuthServer, request: Request, notes: list[str]) -> Response:
-    """RFC 6749 §3.2: the token endpoint; one grant per ``grant_type``."""
+def _token(auth: AuthorizationServer, request: Request, notes: list[str]) -> Response:
+    """RFC 6749 §3.2: the token endpoint; ``grant_type`` picks one of the server's grants."""
     try:
         params = _form_params(request, notes)
-        if params.get("grant_type") == "password":
-            notes.append(NOTE_ROPC_GRANT)
-        (grant_type,) = _require(params, "grant_type")
+        grant = auth.grants.get(params.get("grant_type", ""))
+        if grant is not None and grant.wire_note:
+            notes.append(grant.wire_note)
+        (grant_type,) = require(params, "grant_type")
         client_id, secret = _client(request, params)
-        scope, resource = params.get("scope"), params.get("resource")
-        if grant_type == "client_credentials":
-            token = auth.client_credentials(client_id, secret, scope=scope, resource=resource)
-        elif grant_type == "password":
-            username, password = _require(params, "username", "password")
-            token = auth.password_grant(client_id, secret, username, password, scope=scope,
-                                        resource=resource)
-        elif grant_type == "authorization_code":
-            # RFC 6749 §4.1.3 needs redirect_uri when the authorization request carried one;
-            # this server requires it always (its records keep the resolved URI).
-            code, redirect_uri = _require(params, "code", "redirect_uri")
-            token = auth.exchange_code(code, client_id, secret, redirect_uri=redirect_uri,
-                                       code_verifier=params.get("code_verifier"))
-        elif grant_type == "refresh_token":
-            (refresh_token,) = _require(params, "refresh_token")
-            token = auth.refresh(refresh_token, client_id, secret, scope=scope)
-        else:
+        if grant is None:
+            known = list(auth.grants)
             raise UnsupportedGrantTypeError(
                 f"grant_type {grant_type!r} is not supported here; this server knows "
-                "authorization_code, client_credentials, refresh_token and password "
-                "(RFC 6749 §5.2)")
+                f"{', '.join(known[:-1])} and {known[-1]} (RFC 6749 §5.2)" if len(known) > 1 else
+                f"grant_type {grant_type!r} is not supported here; this server knows "
+                f"{''.join(known) or 'none'} (RFC 6749 §5.2)")
+        token = grant.token_request(params, client_id, secret)
     except TokenError as err:
         return _error(err, auth.issuer)
     return json_response(200, token.to_dict(), _NO_STORE)
 
 
-def _revoke(auth: AuthServer, request: Request, notes: list[str]) -> Response:
+def _revoke(auth: AuthorizationServer, request: Request, notes: list[str]) -> Response:
     """RFC 7009 §2: revoke a token; 200 with an empty body, also for an unknown token (§2.2)."""
     try:
         params = _form_params(request, notes)
-        (token,) = _require(params, "token")
+        (token,) = require(params, "token")
         client_id, secret = _client(request, params)
         auth.revoke(token, client_id, secret, token_type_hint=params.get("token_type_hint"))
     except TokenError as err:
@@ -268,11 +279,11 @@ def _revoke(auth: AuthServer, request: Request, notes: list[str]) -> Response:
     return Response(200)
 
 
-def _introspect(auth: AuthServer, request: Request, notes: list[str]) -> Response:
+def _introspect(auth: AuthorizationServer, request: Request, notes: list[str]) -> Response:
     """RFC 7662 §2: the caller authenticates and learns whether the token is active."""
     try:
         params = _form_params(request, notes)
-        (token,) = _require(params, "token")
+        (token,) = require(params, "token")
         client_id, secret = _client(request, params)
         answer = auth.introspect(token, client_id, secret)
     except TokenError as err:
@@ -283,11 +294,11 @@ def _introspect(auth: AuthServer, request: Request, notes: list[str]) -> Respons
 # -- discovery -------------------------------------------------------------------------------------
 
 
-def _metadata(auth: AuthServer, request: Request, notes: list[str]) -> Response:
+def _metadata(auth: AuthorizationServer, request: Request, notes: list[str]) -> Response:
     return json_response(200, auth.metadata())
 
 
-def _jwks(auth: AuthServer, request: Request, notes: list[str]) -> Response:
+def _jwks(auth: AuthorizationServer, request: Request, notes: list[str]) -> Response:
     return json_response(200, auth.jwks())
 
 
@@ -298,7 +309,7 @@ def _page(status: int, text: str) -> Response:
     return Response(status, {"Content-Type": _TEXT, "Cache-Control": "no-store"}, text)
 
 
-def _authorize(auth: AuthServer, request: Request, notes: list[str]) -> Response:
+def _authorize(auth: AuthorizationServer, request: Request, notes: list[str]) -> Response:
     """RFC 6749 §4.1.1-§4.1.2: log the user in and redirect with a code, or with an error."""
     pairs = list(request.query)
     if request.method == "POST":
@@ -364,7 +375,7 @@ def _to(location: str) -> Response:
     return Response(302, {"Location": location, "Cache-Control": "no-store"})
 
 
-def _login_page(auth: AuthServer, client_name: str, params: dict[str, str], message: str) -> str:
+def _login_page(auth: AuthorizationServer, client_name: str, params: dict[str, str], message: str) -> str:
     scope = params.get("scope", "everything it is registered for")
     return (f"{message}Sign in to {auth.issuer}\n"
             f"{client_name!r} asks for: {scope}\n"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .clock import SimClock, format_duration
-from .errors import TokenError
+from ..clock import SimClock, format_duration
+from ..errors import TokenError
 
 __all__ = ["Exposure", "simulate_exposure"]
 

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from .errors import InsufficientScopeError, TokenError
-from .verify import VerifiedClaims, parse_scope
-from .wire import Request, Response, json_response, outcome_of
+from ..errors import InsufficientScopeError, TokenError
+from ..jose.verify import VerifiedClaims, parse_scope
+from ..net.wire import Request, Response, json_response, outcome_of
 
 if TYPE_CHECKING:
-    from .resource import ResourceServer
+    from .server import ResourceServer
 
 __all__ = [
     "NOTE_URL_QUERY",
@@ -45,7 +45,7 @@ __all__ = [
 RECEIVER = "api"
 
 #: A handler gets the request (without the token) and the verified claims; it returns a JSON
-#: object (sent with 200) or a whole :class:`~tokenlab.wire.Response`.
+#: object (sent with 200) or a whole :class:`~tokenlab.net.wire.Response`.
 Handler = Callable[[Request, VerifiedClaims], "Response | Mapping[str, Any]"]
 
 NOTE_URL_QUERY = (
@@ -116,10 +116,10 @@ def handle(api: ResourceServer, request: Request, sender: str = "client") -> Res
     """Answer ``request`` as the API, and record it on ``api.wire``.
 
     Malformed input is a 400, never an exception; only a ``request`` that is not a
-    :class:`~tokenlab.wire.Request` raises ``TypeError``.
+    :class:`~tokenlab.net.wire.Request` raises ``TypeError``.
     """
     if not isinstance(request, Request):
-        raise TypeError(f"handle() takes a tokenlab.wire.Request, not {type(request).__name__}")
+        raise TypeError(f"handle() takes a tokenlab.net.wire.Request, not {type(request).__name__}")
     notes: list[str] = []
     response, outcome = _serve(api, request, notes)
     api.wire.record(request, response, sender=sender, receiver=RECEIVER, outcome=outcome,

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from .randomness import RandomSource
+from ..randomness import RandomSource
 
 __all__ = ["COURSE_COST", "DEFAULT_COST", "ScryptCost", "User", "UserRegistry"]
 

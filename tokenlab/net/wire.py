@@ -32,8 +32,8 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, quote_plus, unquote_plus, urlsplit, urlunsplit
 
-from .clock import Clock, format_time
-from .tokens import shorten
+from ..clock import Clock, format_time
+from ..jose.tokens import shorten
 
 __all__ = [
     "FORM",

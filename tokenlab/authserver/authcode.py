@@ -14,13 +14,13 @@ was sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from .clock import format_duration, format_time
-from .errors import (
+from ..clock import format_duration, format_time
+from ..errors import (
     AccessDeniedError,
     ExpiredTokenError,
     InvalidGrantError,
@@ -28,13 +28,13 @@ from .errors import (
     TokenError,
     UnsupportedResponseTypeError,
 )
-from .families import token_hash
+from ..jose.tokens import TokenResponse
+from .grants import require
+from .issuance import TokenIssuer
 from .pkce import S256, check_verifier, is_valid_challenge
+from .refresh import token_hash
 
-if TYPE_CHECKING:
-    from .authserver import AuthServer
-
-__all__ = ["CODE", "AuthorizationCodeMixin", "AuthorizationRedirect", "CodeRecord"]
+__all__ = ["CODE", "AuthorizationCodeGrant", "AuthorizationRedirect", "CodeRecord"]
 
 CODE = "authorization_code"
 
@@ -102,11 +102,28 @@ def _redirect(redirect_uri: str, **params: str | None) -> AuthorizationRedirect:
     return AuthorizationRedirect(urlunsplit(parts._replace(query=f"{kept}&{added}" if kept else added)))
 
 
-class AuthorizationCodeMixin:
-    """``authorize`` and ``exchange_code``, mixed into :class:`~tokenlab.authserver.AuthServer`."""
+class AuthorizationCodeGrant:
+    """The authorization code grant (RFC 6749 §4.1) with PKCE (RFC 7636): :meth:`authorize` at
+    the authorization endpoint, :meth:`exchange` at the token endpoint (``grant_type``
+    ``authorization_code``). Receives the :class:`~.issuance.TokenIssuer` it shares with the
+    other grants."""
+
+    grant_type: ClassVar[str] = "authorization_code"
+    wire_note: ClassVar[str | None] = None
+
+    def __init__(self, issuer: TokenIssuer) -> None:
+        self.issuer = issuer
+
+    def token_request(self, params: Mapping[str, str], client_id: str,
+                      client_secret: str | None) -> TokenResponse:
+        # RFC 6749 §4.1.3 needs redirect_uri when the authorization request carried one; this
+        # server requires it always (its records keep the resolved URI).
+        code, redirect_uri = require(params, "code", "redirect_uri")
+        return self.exchange(code, client_id, client_secret, redirect_uri=redirect_uri,
+                             code_verifier=params.get("code_verifier"))
 
     def authorize(
-        self: AuthServer,
+        self,
         client_id: str,
         redirect_uri: str | None = None,
         *,
@@ -126,11 +143,12 @@ class AuthorizationCodeMixin:
         :class:`~tokenlab.errors.AccessDeniedError` (the login page would ask again). Every other
         problem comes back as an ``error`` on the redirect, with the ``state``.
         """
+        i = self.issuer
         for name, value in (("client_id", client_id), ("username", username),
                             ("password", password)):
             if not isinstance(value, str):
                 raise TypeError(f"{name} must be a string, not {type(value).__name__}")
-        client = self.clients.get(client_id)
+        client = i.clients.get(client_id)
         if client is None:
             raise InvalidRequestError(f"unknown client_id {client_id!r}: nothing is redirected")
         if redirect_uri is None:
@@ -163,37 +181,38 @@ class AuthorizationCodeMixin:
                     raise InvalidRequestError(
                         "code_challenge must be BASE64URL(SHA256(code_verifier)): 43 characters "
                         "(RFC 7636 §4.2)")
-            scopes = self._grant_scopes(client.scopes, scope, client_id)
-            audience = self._audience(resource)
+            scopes = i.grant_scopes(client.scopes, scope, client_id)
+            audience = i.audience(resource)
         except TokenError as err:
             return _redirect(redirect_uri, error=err.error, error_description=err.description,
                              state=state)
-        user = self.users.authenticate(username, password)
+        user = i.users.authenticate(username, password)
         if user is None:
             raise AccessDeniedError("wrong user name or password: the login page asks again")
-        with self._lock:
-            if not self.users.is_current(user):
+        with i.lock:
+            if not i.users.is_current(user):
                 raise AccessDeniedError(
                     "the password changed while this login was being checked: the login page "
                     "asks again, for the new password (RFC 9700 §4.14.2)")
-            now = self.clock.time()
-            code = self.random.token_urlsafe("authorization_code", 32)
+            now = i.clock.time()
+            code = i.random.token_urlsafe("authorization_code", 32)
             record = CodeRecord(client.client_id, redirect_uri, scopes, user.username, audience,
-                                code_challenge, now + self.code_ttl, user.version)
-            self.store.put(CODE, token_hash(code), record, until=record.expires_at)
+                                code_challenge, now + i.code_ttl, user.version)
+            i.store.put(CODE, token_hash(code), record, until=record.expires_at)
         return _redirect(redirect_uri, code=code, state=state)
 
-    def exchange_code(
-        self: AuthServer,
+    def exchange(
+        self,
         code: str,
         client_id: str,
         client_secret: str | None = None,
         *,
         redirect_uri: str,
         code_verifier: str | None = None,
-    ) -> Any:
+    ) -> TokenResponse:
         """The token request of the code flow (RFC 6749 §4.1.3): code (+ PKCE verifier) → tokens."""
-        client = self.clients.authenticate(client_id, client_secret)
+        i = self.issuer
+        client = i.clients.authenticate(client_id, client_secret)
         for name, value in (("code", code), ("redirect_uri", redirect_uri)):
             if not isinstance(value, str):
                 raise TypeError(f"{name} must be a string, not {type(value).__name__}")
@@ -201,18 +220,18 @@ class AuthorizationCodeMixin:
                 raise InvalidRequestError(f"{name} is empty")
         if code_verifier is not None and not isinstance(code_verifier, str):
             raise TypeError("code_verifier must be a string")
-        with self._lock:
-            now = self.clock.time()
-            record = self.store.get(CODE, token_hash(code))
+        with i.lock:
+            now = i.clock.time()
+            record = i.store.get(CODE, token_hash(code))
             if not isinstance(record, CodeRecord):
                 raise InvalidGrantError("unknown authorization code (never issued, or expired)")
             if record.client_id != client.client_id:
                 raise InvalidGrantError("this code was issued to another client")
             if record.used:
                 revoked = 0
-                family = self.families.get(record.family_id) if record.family_id else None
+                family = i.families.get(record.family_id) if record.family_id else None
                 if family is not None and not family.revoked:
-                    revoked = self.families.revoke(family, "authorization code reused", now)
+                    revoked = i.families.revoke(family, "authorization code reused", now)
                 raise InvalidGrantError(
                     "this code was already used; the tokens issued from it are now revoked "
                     f"({revoked} live access token{'s' if revoked != 1 else ''}) "
@@ -220,7 +239,7 @@ class AuthorizationCodeMixin:
             if now >= record.expires_at:
                 raise ExpiredTokenError(
                     f"the code expired {format_duration(now - record.expires_at)} ago, at "
-                    f"{format_time(record.expires_at)}; codes live {self.code_ttl} s",
+                    f"{format_time(record.expires_at)}; codes live {i.code_ttl} s",
                     exp=record.expires_at, now=now, error="invalid_grant", status=400)
             if redirect_uri != record.redirect_uri:
                 raise InvalidGrantError(
@@ -238,15 +257,15 @@ class AuthorizationCodeMixin:
                 raise InvalidGrantError(
                     "a code_verifier was sent for a code issued without a code_challenge: "
                     "refused as a possible PKCE downgrade (RFC 9700 §2.1.1)")
-            user = self.users.get(record.subject)
+            user = i.users.get(record.subject)
             if user is None or user.version != record.user_version:
                 raise InvalidGrantError(
                     "the user's password changed after this code was issued, so the code is "
                     "void: log in again (RFC 9700 §4.14.2)")
-            response = self._issue_with_refresh(client, record.subject, record.scopes,
+            response = i.issue_with_refresh(client, record.subject, record.scopes,
                                                 record.audience, user=user)
-            issued = self.families.find_refresh_token(response.refresh_token or "")
+            issued = i.families.find_refresh_token(response.refresh_token or "")
             spent = replace(record, used=True, family_id=issued.family_id if issued else None)
             # Keep the spent code while its tokens may live, to recognise a replay.
-            self.store.put(CODE, token_hash(code), spent, until=now + self.refresh_ttl)
+            i.store.put(CODE, token_hash(code), spent, until=now + i.refresh_ttl)
             return response

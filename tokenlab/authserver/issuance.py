@@ -1,0 +1,189 @@
+"""What every grant shares: the server's state and the one place tokens are minted.
+
+A :class:`TokenIssuer` holds what a grant needs — the issuer URL, clock, random source, keys,
+clients, users, store, refresh-token families, lifetimes, the known APIs and the lock — and
+mints tokens: an access token alone (RFC 9068), or a token pair in a refresh-token family
+(RFC 6749 §6, RFC 9700 §4.14). The grants (:mod:`.grants`, :mod:`.authcode`) and revocation
+(:mod:`.revocation`) receive it; none of them knows the :class:`~.server.AuthServer` that
+composes them. Binding tokens to a key (DPoP) or adding ID tokens plugs in here, once, rather
+than into every grant.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..clock import Clock
+from ..errors import InvalidGrantError, InvalidRequestError, InvalidScopeError, InvalidTargetError
+from ..jose.keys import KeyRing
+from ..jose.tokens import TokenResponse, issue_access_token
+from ..randomness import RandomSource
+from ..store import MemoryStore
+from .clients import ClientRegistry, _ClientRecord, validate_scope_tokens
+from .refresh import Family, RefreshRecord, TokenFamilies
+from .users import User, UserRegistry
+
+__all__ = ["TokenIssuer", "check_resource"]
+
+
+def check_resource(resource: str) -> str:
+    """RFC 8707 §2: an absolute URI without a fragment."""
+    try:
+        parts = urlsplit(resource)
+    except ValueError as exc:
+        raise InvalidTargetError(f"resource {resource!r} is not a valid URI ({exc})") from None
+    if not parts.scheme or not parts.netloc or parts.fragment or "#" in resource:
+        raise InvalidTargetError(
+            f"resource {resource!r} must be an absolute URI without a fragment, e.g. "
+            "'https://api.example' (RFC 8707 §2)"
+        )
+    return resource
+
+
+class TokenIssuer:
+    """The state and the token minting that every grant of one authorization server shares.
+
+    Read-check-write sequences over the store (spend a refresh token, exchange a code, start a
+    family) run under :attr:`lock`, so of two concurrent uses exactly one wins.
+    """
+
+    def __init__(
+        self, *, issuer: str, clock: Clock, random: RandomSource, keys: KeyRing,
+        clients: ClientRegistry, users: UserRegistry, store: MemoryStore,
+        access_ttl: int, refresh_ttl: int, code_ttl: int,
+    ) -> None:
+        self.issuer = issuer
+        self.clock = clock
+        self.random = random
+        self.keys = keys
+        self.clients = clients
+        self.users = users
+        self.store = store
+        self.families = TokenFamilies(store)
+        self.access_ttl = access_ttl
+        self.refresh_ttl = refresh_ttl
+        self.code_ttl = code_ttl
+        self.lock = threading.RLock()
+        self._resources: list[str] = []
+
+    # -- the APIs tokens are for (RFC 8707) ---------------------------------------------------------
+
+    @property
+    def resources(self) -> tuple[str, ...]:
+        return tuple(self._resources)
+
+    def add_resource(self, audience: str, leeway: float) -> None:
+        """Make an API known (its URI checked already); its leeway keeps retired keys and denylist
+        entries alive as long as it could accept a token."""
+        self.keys.retain_for_leeway(leeway)
+        if audience not in self._resources:
+            self._resources.append(audience)
+        self.families.denylist_leeway = max(self.families.denylist_leeway, leeway)
+
+    def audience(self, resource: str | None) -> str:
+        """The ``aud`` of a token requested for ``resource`` (RFC 8707 §2): the one known API
+        when it is omitted, else a known API named exactly."""
+        if resource is None:
+            if len(self._resources) == 1:
+                return self._resources[0]
+            known = ", ".join(self._resources) or "none yet"
+            raise InvalidTargetError(
+                f"say which API the token is for with resource=... (RFC 8707); known APIs: {known}"
+            )
+        if not isinstance(resource, str):
+            raise TypeError(f"resource must be a URL string, not {type(resource).__name__}")
+        if not resource:
+            raise InvalidRequestError("resource is empty: give the API's URL or leave it out")
+        check_resource(resource)
+        if self._resources and resource not in self._resources:
+            raise InvalidTargetError(
+                f"this server issues no tokens for {resource!r}; known APIs: "
+                f"{', '.join(self._resources)}"
+            )
+        return resource
+
+    # -- scopes (RFC 6749 §3.3) -------------------------------------------------------------------
+
+    def grant_scopes(
+        self, allowed: tuple[str, ...], scope: str | Iterable[str] | None, client_id: str
+    ) -> tuple[str, ...]:
+        """The scopes to grant: all of ``allowed`` when ``scope`` is omitted (the documented
+        default of RFC 6749 §3.3), else exactly the requested ones — each a whole scope token of
+        ``allowed``; anything beyond is ``invalid_scope``, never silently dropped."""
+        if scope is None:
+            return allowed
+        if isinstance(scope, str):
+            requested = scope.split()
+            if not requested:
+                raise InvalidScopeError("scope is empty: name at least one, or leave it out")
+        else:
+            try:
+                requested = list(scope)
+            except TypeError:
+                raise TypeError("scope must be a string like 'weather:read' or a list of them, "
+                                f"not {type(scope).__name__}") from None
+            if not all(isinstance(s, str) for s in requested):
+                raise TypeError("scope must be a string like 'weather:read' or a list of them")
+            if not requested:
+                raise InvalidScopeError("scope is empty: name at least one, or leave it out")
+        scopes = validate_scope_tokens(requested)
+        extra = [s for s in scopes if s not in allowed]
+        if extra:
+            raise InvalidScopeError(
+                f"client {client_id!r} is not registered for {' '.join(extra)!r}; it may ask for "
+                f"{' '.join(allowed) or 'nothing'!r} (no silent narrowing: ask for less)"
+            )
+        return scopes
+
+    # -- minting ----------------------------------------------------------------------------------
+
+    def issue(self, *, subject: str, client_id: str, audience: str,
+              scopes: tuple[str, ...]) -> TokenResponse:
+        """An access token alone (no refresh token), e.g. for the client credentials grant."""
+        token, _ = self._access_token(subject, client_id, audience, scopes)
+        return TokenResponse(access_token=token, expires_in=self.access_ttl,
+                             scope=" ".join(scopes))
+
+    def issue_with_refresh(
+        self, client: _ClientRecord, subject: str, scopes: tuple[str, ...], audience: str,
+        *, user: User | None = None,
+    ) -> TokenResponse:
+        """Start a new family for a fresh grant and issue its first token pair.
+
+        ``user`` is the user as the grant authenticated them: if their password changed since
+        (a password change between the check and now), nothing is issued (RFC 9700 §4.14.2).
+        """
+        with self.lock:
+            if user is not None and not self.users.is_current(user):
+                raise InvalidGrantError(
+                    "the password changed while this login was being checked: nothing is "
+                    "issued for the old password; log in again (RFC 9700 §4.14.2)")
+            now = self.clock.time()
+            family = Family(
+                family_id=self.random.token_urlsafe("family_id", 9), client_id=client.client_id,
+                subject=subject, scopes=scopes, audience=audience, created_at=now,
+                expires_at=now + self.refresh_ttl)
+            self.families.create(family)
+            return self.issue_in_family(family, scopes)
+
+    def issue_in_family(self, family: Family, scopes: tuple[str, ...]) -> TokenResponse:
+        """The next token pair of ``family``: an access token and a fresh refresh token."""
+        now = self.clock.time()
+        token, claims = self._access_token(family.subject, family.client_id, family.audience,
+                                           scopes)
+        self.families.add_access_token(family, claims["jti"], claims["exp"])
+        refresh = self.random.token_urlsafe("refresh_token", 32)
+        self.families.add_refresh_token(family, refresh, RefreshRecord(
+            token_id=self.random.token_urlsafe("refresh_id", 9), family_id=family.family_id,
+            client_id=family.client_id, issued_at=now))
+        return TokenResponse(access_token=token, expires_in=self.access_ttl,
+                             scope=" ".join(scopes), refresh_token=refresh)
+
+    def _access_token(self, subject: str, client_id: str, audience: str,
+                      scopes: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+        return issue_access_token(
+            self.keys, self.random, issuer=self.issuer, subject=subject, audience=audience,
+            client_id=client_id, scopes=scopes, ttl=self.access_ttl, now=self.clock.time())

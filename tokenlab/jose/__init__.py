@@ -1,0 +1,28 @@
+"""The token itself: keys, JWT access tokens (RFC 9068), their three-step verification and the
+policy that decides what a verifier accepts (RFC 7515, 7517, 7519, 8725).
+
+Stands only on the ground (:mod:`tokenlab.clock`, :mod:`~tokenlab.randomness`,
+:mod:`~tokenlab.errors`, :mod:`~tokenlab.report`); knows nothing of servers, wires or clients —
+every actor above uses it. JWTs are made and checked by PyJWT, keys by cryptography.
+"""
+
+from .keys import SUPPORTED_ALGORITHMS, KeyRing, SigningKey, VerificationKey
+from .policy import RFC9068_REQUIRED_CLAIMS, VerifierPolicy
+from .tokens import ACCESS_TOKEN_TYP, TokenResponse, issue_access_token, shorten
+from .verify import VerifiedClaims, Verifier, parse_scope
+
+__all__ = [
+    "ACCESS_TOKEN_TYP",
+    "RFC9068_REQUIRED_CLAIMS",
+    "SUPPORTED_ALGORITHMS",
+    "KeyRing",
+    "SigningKey",
+    "TokenResponse",
+    "VerificationKey",
+    "VerifiedClaims",
+    "Verifier",
+    "VerifierPolicy",
+    "issue_access_token",
+    "parse_scope",
+    "shorten",
+]
