@@ -21,19 +21,17 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..errors import InsufficientScopeError, TokenError
 from ..jose.verify import VerifiedClaims, parse_scope
-from ..net.wire import Request, Response, json_response, outcome_of
-
-if TYPE_CHECKING:
-    from .server import ResourceServer
+from ..net.wire import Request, Response, Wire, json_response, outcome_of
 
 __all__ = [
     "NOTE_URL_QUERY",
     "Handler",
+    "ProtectedResource",
     "Route",
     "Routes",
     "bearer_challenge",
@@ -105,6 +103,19 @@ class Routes:
         return sum(len(m) for m in self._routes.values())
 
 
+class ProtectedResource(Protocol):
+    """What the HTTP layer needs of an API (:class:`~tokenlab.api.server.ResourceServer` is one):
+    its audience (the ``realm`` of its challenges), its routes, its wire, and token verification
+    that raises a :class:`~tokenlab.errors.TokenError` naming what failed."""
+
+    audience: str
+    routes: Routes
+    wire: Wire
+
+    def verify(self, token: str | bytes,
+               scope: str | Iterable[str] | None = None) -> VerifiedClaims: ...
+
+
 class _Refusal(Exception):
     def __init__(self, error: str, description: str) -> None:
         super().__init__(description)
@@ -112,7 +123,7 @@ class _Refusal(Exception):
         self.description = description
 
 
-def handle(api: ResourceServer, request: Request, sender: str = "client") -> Response:
+def handle(api: ProtectedResource, request: Request, sender: str = "client") -> Response:
     """Answer ``request`` as the API, and record it on ``api.wire``.
 
     Malformed input is a 400, never an exception; only a ``request`` that is not a
@@ -127,7 +138,7 @@ def handle(api: ResourceServer, request: Request, sender: str = "client") -> Res
     return response
 
 
-def _serve(api: ResourceServer, request: Request, notes: list[str]) -> tuple[Response, str]:
+def _serve(api: ProtectedResource, request: Request, notes: list[str]) -> tuple[Response, str]:
     realm = api.audience
     problem = request.malformed()
     if problem is not None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..authserver.server import AuthServer
 from ..clock import Clock, SystemClock, format_duration, format_time, is_numeric_date
 from ..errors import ExpiredTokenError, NotYetValidError, TokenError
 from ..jose.keys import VerificationKey
@@ -16,9 +17,6 @@ from ..report import VerificationReport
 from ..store import DENYLIST
 from .http import Handler, Routes, default_routes
 from .http import handle as _handle_http
-
-if TYPE_CHECKING:
-    from ..authserver.server import AuthServer
 
 __all__ = ["REVOCATION_MODES", "ResourceServer"]
 
@@ -56,8 +54,6 @@ class ResourceServer:
         wire: Wire | None = None,
     ) -> None:
         lookup: KeyLookup
-        from ..authserver.server import AuthServer  # a runtime import: authserver imports this module
-
         if auth is not None and not isinstance(auth, AuthServer):
             raise TypeError(f"auth must be an AuthServer, not {type(auth).__name__}")
         if clock is not None and not isinstance(clock, Clock):

@@ -1,9 +1,10 @@
 """The token itself: keys, JWT access tokens (RFC 9068), their three-step verification and the
 policy that decides what a verifier accepts (RFC 7515, 7517, 7519, 8725).
 
-Stands only on the ground (:mod:`tokenlab.clock`, :mod:`~tokenlab.randomness`,
-:mod:`~tokenlab.errors`, :mod:`~tokenlab.report`); knows nothing of servers, wires or clients —
-every actor above uses it. JWTs are made and checked by PyJWT, keys by cryptography.
+May import only the ground (:mod:`tokenlab.clock`, :mod:`~tokenlab.randomness`,
+:mod:`~tokenlab.errors`, :mod:`~tokenlab.report`, :mod:`~tokenlab.store`); it knows nothing of
+servers, wires or clients — every actor above uses it. JWTs are made and checked by PyJWT, keys
+by cryptography.
 """
 
 from .keys import SUPPORTED_ALGORITHMS, KeyRing, SigningKey, VerificationKey

@@ -7,6 +7,9 @@
 
 Every flow is deterministic: ``flow.run(n)`` builds a fresh seeded world and replays the first
 ``n`` steps, so stepping back is ``flow.run(n - 1)`` — the simulated clock never runs backwards.
+
+May import every actor — the ground up to :mod:`tokenlab.client` — and nothing above it: not
+:mod:`tokenlab.course`, the plots or the widgets, which import it.
 """
 
 from .evidence import presented_token, verification

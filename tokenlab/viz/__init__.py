@@ -14,6 +14,9 @@ masking: passwords and client secrets never appear, tokens are shortened unless 
 
     from tokenlab.viz import sequence_diagram
     sequence_diagram(auth.wire, title="Alice logs in")
+
+May import everything below it (the actors, :mod:`tokenlab.course`, :mod:`tokenlab.scenarios`);
+only :mod:`tokenlab.widgets` imports it.
 """
 
 from ._common import to_png

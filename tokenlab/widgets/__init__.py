@@ -8,6 +8,8 @@ FlowWalker(client credentials: step 0 of 4)
 Each widget renders into its own state (``HTML`` and ``Image`` values), has a short stable
 ``repr`` (the ``text/plain`` that nbval compares) and shows an exception in a callback as a message
 inside the widget, leaving its state as it was. ``import tokenlab`` does not import this package.
+
+The top layer: may import everything below it, and nothing imports it.
 """
 
 from .clock import ClockControl
