@@ -1,0 +1,1 @@
+"""Tests of tokenlab.authserver: grants, families, revocation, introspection, endpoints."""

@@ -1,0 +1,1 @@
+"""Tests of tokenlab.client: the app and the browser."""

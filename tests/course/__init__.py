@@ -1,0 +1,1 @@
+"""Tests of tokenlab.course: helpers for particular lessons and the exercises."""

@@ -1,0 +1,103 @@
+"""Every exercise check, fed right and wrong answers (and garbage, which must not raise)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tokenlab import AuthServer, ResourceServer, SimClock
+from tokenlab.authserver.pkce import make_verifier, s256_challenge
+from tokenlab.course.exercises import EXERCISES, Verdict, exercise, for_notebook
+
+from ..conftest import API, ISSUER
+
+GARBAGE = [None, "", "   ", 42, ["x"], {"a": 1}, "é" * 5000, b"\xff"]
+
+
+@pytest.fixture
+def world() -> tuple[AuthServer, ResourceServer, str, str]:
+    auth = AuthServer(ISSUER, clock=SimClock(), seed=1)
+    api = ResourceServer(API, auth)
+    app = auth.register_client("weather-app", ["weather:read", "weather:write"])
+    read = auth.client_credentials(app.client_id, app.client_secret, scope="weather:read")
+    both = auth.client_credentials(app.client_id, app.client_secret)
+    return auth, api, read.access_token, both.access_token
+
+
+def test_every_notebook_01_to_07_has_an_exercise() -> None:
+    assert sorted({e.notebook for e in EXERCISES.values()}) == [f"0{i}" for i in range(1, 8)]
+    for e in EXERCISES.values():
+        assert e.prompt and e.solution
+        assert e in for_notebook(e.notebook)
+
+
+def test_unknown_exercise_is_a_clear_error() -> None:
+    with pytest.raises(KeyError, match="known: "):
+        exercise("nope")
+
+
+def test_bearer_header(world: tuple) -> None:
+    _, _, token, _ = world
+    check = exercise("bearer-header").check
+    assert check(f"Bearer {token}", token)
+    assert check(f"Authorization: bearer {token}", token)
+    assert "scheme must be 'Bearer'" in check(f"Token {token}", token).reason
+    assert "whole token" in check(f"Bearer {token[:20]}", token).reason
+    assert not check("Bearer nonsense", token)
+    for g in GARBAGE:
+        assert not check(g, token)
+
+
+def test_read_only_token(world: tuple) -> None:
+    _, api, read, both = world
+    check = exercise("read-only-token").check
+    assert check(read, api)
+    assert "also write" in check(both, api).reason
+    assert not check(read[:-3] + "AAA", api)
+    for g in GARBAGE:
+        assert not check(g, api)
+
+
+def test_pkce_pair() -> None:
+    check = exercise("pkce-pair").check
+    v = make_verifier()
+    assert check(v, s256_challenge(v))
+    assert check((v, s256_challenge(v)))  # one answer holding the pair
+    assert "'plain'" in check(v, v).reason
+    assert not check(v, s256_challenge(make_verifier()))
+    assert "43 to 128" in check("short", s256_challenge("short")).reason
+    for g in GARBAGE:
+        assert not check(g, g)
+
+
+@pytest.mark.parametrize("key", [k for k, e in EXERCISES.items() if e.choices])
+def test_multiple_choice(key: str) -> None:
+    e = exercise(key)
+    verdicts = {c: e.check(c) for c in e.choices}
+    assert sum(v.correct for v in verdicts.values()) == 1
+    assert all(v.reason for v in verdicts.values())
+    for g in GARBAGE:
+        assert not e.check(g)
+
+
+def test_expiry_boundary() -> None:
+    check = exercise("expiry-boundary").check
+    assert check("330") and check(330) and check("330 s")
+    assert "ON or after" in check(331).reason
+    assert "leeway" in check(300).reason
+    assert not check(100)
+    for g in GARBAGE:
+        assert not check(g)
+
+
+def test_scope_for_write() -> None:
+    check = exercise("scope-for-write").check
+    assert check("weather:write")
+    assert "on its own" in check("weather:read weather:write").reason
+    assert not check("weather:read")
+    for g in GARBAGE:
+        assert not check(g)
+
+
+def test_verdict_text() -> None:
+    assert str(Verdict(True, "yes")) == "✔ Right: yes"
+    assert str(Verdict(False, "no")) == "✘ Not yet: no"

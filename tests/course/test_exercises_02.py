@@ -1,0 +1,74 @@
+"""Notebook 02's added exercise: a leaked 30-day JWT at a stateless API. Right, wrong, garbage —
+and the answer checked against the simulator itself, so the exercise cannot drift from it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tokenlab import AuthServer, ResourceServer, SimClock
+from tokenlab.course.exercises import exercise, for_notebook
+from tokenlab.course.exposure import simulate_exposure
+from tokenlab.report import VerificationReport
+
+from ..conftest import API, ISSUER
+
+GARBAGE = [None, "", "   ", 42, ["x"], {"a": 1}, "é" * 5000, b"\xff", "UNTIL ITS EXP"]
+RIGHT = "until its exp, 30 days after it was issued"
+DAY = 86400
+
+
+def test_it_belongs_to_notebook_02_after_leaked_key_lifetime() -> None:
+    assert [e.key for e in for_notebook("02")][:2] == ["leaked-key-lifetime", "stateless-jwt-leak"]
+
+
+def test_right_answer() -> None:
+    e = exercise("stateless-jwt-leak")
+    assert RIGHT in e.choices
+    verdict = e.check(RIGHT)
+    assert verdict and "RFC 7009 §3" in verdict.reason
+
+
+@pytest.mark.parametrize(("answer", "why"), [
+    ("one hour, until the revocation", "denylist"),
+    ("5 minutes", "30 days"),
+    ("not at all: the token is signed", "whoever has a copy"),
+])
+def test_each_wrong_choice_says_why(answer: str, why: str) -> None:
+    e = exercise("stateless-jwt-leak")
+    assert answer in e.choices
+    verdict = e.check(answer)
+    assert not verdict and why in verdict.reason
+
+
+@pytest.mark.parametrize("answer", GARBAGE)
+def test_garbage_is_a_wrong_answer_not_an_error(answer: object) -> None:
+    assert not exercise("stateless-jwt-leak").check(answer)
+
+
+def test_rfc7009_2_the_simulator_agrees_with_the_solution() -> None:
+    """Revoked after an hour, the token still passes a stateless API until exp, and is refused
+    from exp on; an API with the denylist refuses it from the revocation on — checked while the
+    token is still alive, so that only the denylist can be what refuses it (RFC 7009 §2)."""
+    clock = SimClock()
+    auth = AuthServer(ISSUER, clock=clock, seed=1, access_ttl=30 * DAY)
+    stateless = ResourceServer(API, auth, revocation="none")
+    denylist = ResourceServer(API, auth)
+    app = auth.register_client("app", ["weather:read"])
+    token = auth.client_credentials(app.client_id, app.client_secret).access_token
+    start = clock.time()
+    at_denylist: dict[float, VerificationReport] = {}
+
+    def attempt() -> object:
+        """The leaked copy, tried at both APIs at the same moment."""
+        at_denylist[clock.time() - start] = denylist.check(token)
+        return stateless.verify(token)
+
+    leak = simulate_exposure("30-day JWT", clock, attempt,
+                             duration=31 * DAY, every=3600, detected_at=3600,
+                             on_detect=lambda: auth.revoke(token, app.client_id, app.client_secret))
+    assert leak.window == 30 * DAY - 3600 and not dict(leak.tries)[30 * DAY]
+    alive = {t: report for t, report in at_denylist.items() if dict(leak.tries)[t]}
+    assert len(alive) == 30 * 24  # the stateless API took it for 30 days: the token was alive
+    assert [t for t, report in alive.items() if report.ok] == [0]  # before the revocation only
+    refusals = {report.failed_step.detail for t, report in alive.items() if report.failed_step}
+    assert len(refusals) == 1 and "denylist" in refusals.pop()

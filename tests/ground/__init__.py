@@ -1,0 +1,1 @@
+"""Tests of the ground: clock, randomness, errors, report, store."""

@@ -1,0 +1,1 @@
+"""Tests of tokenlab.jose: keys, JWT access tokens, verification, policy."""

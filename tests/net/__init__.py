@@ -1,0 +1,1 @@
+"""Tests of tokenlab.net: the wire and URL leaks."""

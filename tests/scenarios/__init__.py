@@ -1,0 +1,1 @@
+"""Tests of tokenlab.scenarios: the walkable flows."""

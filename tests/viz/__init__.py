@@ -1,0 +1,1 @@
+"""Tests of tokenlab.viz: pictures drawn from a trace."""

@@ -1,0 +1,1 @@
+"""Tests of tokenlab.widgets: the interactive views."""
