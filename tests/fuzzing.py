@@ -503,7 +503,7 @@ def attacker_input(draw: st.DrawFn, g: Gen) -> tuple[str | bytes | bytearray, li
     return (data if form == "bytes" else bytearray(data)), extra
 
 
-
+# --- arbitrary claims signed with the server's real key (step 3 on its own) ----------------------
 
 TIME_CLAIMS = ("exp", "nbf", "iat")
 AUD_VALUES = st.sampled_from((AUDIENCES[0], list(AUDIENCES), [], [AUDIENCES[1]],

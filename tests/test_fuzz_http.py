@@ -12,7 +12,7 @@ not text at all.
 
 The properties, for every request:
 
-- the answer is a :class:`~tokenlab.net.wire.Response` whose status is an int in 200..599, whose
+- the answer is a :class:`~tokenlab.net.messages.Response` whose status is an int in 200..599, whose
   header fields are text without CR or LF (RFC 9110 §5.5), a 401 carries ``WWW-Authenticate``
   (RFC 9110 §11.6.1, RFC 6750 §3), a 405 ``Allow`` (RFC 9110 §15.5.6), a JSON body is real JSON
   (RFC 8259: no NaN or Infinity), and a body with a token is ``Cache-Control: no-store``
@@ -45,7 +45,8 @@ from hypothesis import strategies as st
 from tokenlab import AuthServer, RegisteredClient, Request, ResourceServer, Response, SimClock
 from tokenlab.authserver.grants import ClientCredentialsGrant
 from tokenlab.authserver.pkce import S256, s256_challenge
-from tokenlab.net.wire import FORM, Wire, basic_authorization
+from tokenlab.net.messages import FORM, basic_authorization
+from tokenlab.net.wire import Wire
 
 from .conftest import PASSWORD
 from .fuzzing import (

@@ -19,7 +19,8 @@ from .authserver.clients import RegisteredClient
 from .authserver.pkce import make_verifier, s256_challenge
 from .authserver.server import AuthServer
 from .authserver.users import User
-from .client.app import Client, TokenStorage
+from .client.app import Client
+from .client.storage import TokenStorage
 from .clock import Clock, SimClock, SystemClock
 from .errors import (
     AccessDeniedError,
@@ -51,7 +52,8 @@ from .jose.keys import SigningKey, VerificationKey
 from .jose.policy import VerifierPolicy
 from .jose.tokens import TokenResponse
 from .jose.verify import VerifiedClaims
-from .net.wire import Event, Request, Response, Wire
+from .net.messages import Request, Response
+from .net.wire import Event, Wire
 from .report import StepStatus, VerificationReport
 from .store import MemoryStore, Store
 

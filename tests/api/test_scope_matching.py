@@ -23,7 +23,7 @@ from tokenlab import (
     TokenResponse,
 )
 from tokenlab.api.http import parse_challenge
-from tokenlab.net.wire import basic_authorization
+from tokenlab.net.messages import basic_authorization
 
 from ..conftest import API, ISSUER, PASSWORD, rt
 

@@ -26,7 +26,7 @@ from tokenlab import (
     TokenResponse,
     UnknownKeyError,
 )
-from tokenlab.net.wire import Request
+from tokenlab.net.messages import Request
 
 from ..conftest import API, ISSUER, PASSWORD
 

@@ -21,8 +21,9 @@ from tokenlab import (
 from tokenlab.api.http import NOTE_URL_QUERY
 from tokenlab.authserver.grants import NOTE_ROPC_GRANT
 from tokenlab.authserver.pkce import s256_challenge
-from tokenlab.client.app import CookieStorage, LocalStorage, MemoryStorage, make_storage
-from tokenlab.net.wire import Event, Response
+from tokenlab.client.storage import CookieStorage, LocalStorage, MemoryStorage, make_storage
+from tokenlab.net.messages import Response
+from tokenlab.net.wire import Event
 
 from ..conftest import API, ISSUER, PASSWORD
 

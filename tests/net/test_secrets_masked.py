@@ -26,7 +26,9 @@ from tokenlab import AuthServer, Client, RegisteredClient, Request, ResourceServ
 from tokenlab.authserver.clients import ClientRegistry
 from tokenlab.client.browser import Browser
 from tokenlab.jose.tokens import TokenResponse, shorten
-from tokenlab.net.wire import MASK, Event, Response, Wire, basic_authorization, json_response
+from tokenlab.net.masking import MASK
+from tokenlab.net.messages import Response, basic_authorization, json_response
+from tokenlab.net.wire import Event, Wire
 
 from ..conftest import API, ISSUER, PASSWORD
 

@@ -17,7 +17,8 @@ from tokenlab import (
     Wire,
 )
 from tokenlab.jose.tokens import shorten
-from tokenlab.net.wire import FORM, MASK, Headers
+from tokenlab.net.masking import MASK
+from tokenlab.net.messages import FORM, Headers
 
 from ..conftest import API, ISSUER, PASSWORD
 

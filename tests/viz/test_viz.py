@@ -23,7 +23,7 @@ from matplotlib.text import Text
 from tokenlab import AuthServer, Client, Event, Request, ResourceServer, Response, SimClock, Wire
 from tokenlab.clock import format_time
 from tokenlab.jose.tokens import shorten
-from tokenlab.net.wire import basic_authorization
+from tokenlab.net.messages import basic_authorization
 from tokenlab.viz import (
     Mark,
     diagram_elements,

@@ -26,7 +26,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..errors import InsufficientScopeError, TokenError
 from ..jose.verify import VerifiedClaims, parse_scope
-from ..net.wire import Request, Response, Wire, json_response, outcome_of
+from ..net.messages import Request, Response, json_response, outcome_of
+from ..net.wire import Wire
 
 __all__ = [
     "NOTE_URL_QUERY",
@@ -43,7 +44,7 @@ __all__ = [
 RECEIVER = "api"
 
 #: A handler gets the request (without the token) and the verified claims; it returns a JSON
-#: object (sent with 200) or a whole :class:`~tokenlab.net.wire.Response`.
+#: object (sent with 200) or a whole :class:`~tokenlab.net.messages.Response`.
 Handler = Callable[[Request, VerifiedClaims], "Response | Mapping[str, Any]"]
 
 NOTE_URL_QUERY = (
@@ -127,10 +128,10 @@ def handle(api: ProtectedResource, request: Request, sender: str = "client") -> 
     """Answer ``request`` as the API, and record it on ``api.wire``.
 
     Malformed input is a 400, never an exception; only a ``request`` that is not a
-    :class:`~tokenlab.net.wire.Request` raises ``TypeError``.
+    :class:`~tokenlab.net.messages.Request` raises ``TypeError``.
     """
     if not isinstance(request, Request):
-        raise TypeError(f"handle() takes a tokenlab.net.wire.Request, not {type(request).__name__}")
+        raise TypeError(f"handle() takes a tokenlab.net.messages.Request, not {type(request).__name__}")
     notes: list[str] = []
     response, outcome = _serve(api, request, notes)
     api.wire.record(request, response, sender=sender, receiver=RECEIVER, outcome=outcome,

@@ -12,7 +12,8 @@ from ..errors import ExpiredTokenError, NotYetValidError, TokenError
 from ..jose.keys import VerificationKey
 from ..jose.policy import VerifierPolicy
 from ..jose.verify import KeyLookup, RevocationCheck, VerifiedClaims, Verifier
-from ..net.wire import Request, Response, Wire, basic_authorization
+from ..net.messages import Request, Response, basic_authorization
+from ..net.wire import Wire
 from ..report import VerificationReport
 from ..store import DENYLIST
 from .http import Handler, Routes, default_routes

@@ -38,7 +38,8 @@ from ..errors import (
     TokenError,
     UnsupportedGrantTypeError,
 )
-from ..net.wire import Request, Response, Wire, json_response, outcome_of
+from ..net.messages import Request, Response, json_response, outcome_of
+from ..net.wire import Wire
 from .authcode import AuthorizationRedirect, _redirect
 from .clients import ClientRegistry
 from .grants import Grant, require
@@ -103,13 +104,13 @@ def handle(auth: AuthorizationServer, request: Request, sender: str = "client") 
 
     Every fault of the request becomes an HTTP response: malformed input is a 400, never an
     exception (tests/test_fuzz_http.py sends hundreds of thousands of odd requests to check it).
-    Only a ``request`` that is not a :class:`~tokenlab.net.wire.Request` at all raises ``TypeError``.
+    Only a ``request`` that is not a :class:`~tokenlab.net.messages.Request` at all raises ``TypeError``.
     A fault inside the server is not turned into the client's 400: RFC 6749 §5.2's
     ``invalid_request`` means "the request ... is otherwise malformed", and a Python message in
     it would show the client the server's internals — so such a fault raises, to be fixed.
     """
     if not isinstance(request, Request):
-        raise TypeError(f"handle() takes a tokenlab.net.wire.Request, not {type(request).__name__}")
+        raise TypeError(f"handle() takes a tokenlab.net.messages.Request, not {type(request).__name__}")
     notes: list[str] = []
     detail: str | None = None
     problem = request.malformed()

@@ -20,7 +20,8 @@ from ..clock import Clock, SystemClock
 from ..errors import InvalidGrantError, InvalidRequestError, InvalidTargetError
 from ..jose.keys import SUPPORTED_ALGORITHMS, KeyRing, SigningKey
 from ..jose.tokens import TokenResponse
-from ..net.wire import Request, Response, Wire
+from ..net.messages import Request, Response
+from ..net.wire import Wire
 from ..randomness import RandomSource
 from ..store import MemoryStore
 from .authcode import AuthorizationCodeGrant, AuthorizationRedirect

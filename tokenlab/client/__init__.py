@@ -7,7 +7,9 @@ below it: the ground, :mod:`tokenlab.jose`, :mod:`tokenlab.net`, :mod:`tokenlab.
 :mod:`tokenlab.api`.
 """
 
-from .app import GRANTS, STORAGES, Client, TokenStorage
+from .app import GRANTS, Client
 from .browser import BROWSER, Browser
+from .storage import STORAGES, CookieStorage, LocalStorage, MemoryStorage, TokenStorage
 
-__all__ = ["BROWSER", "GRANTS", "STORAGES", "Browser", "Client", "TokenStorage"]
+__all__ = ["BROWSER", "GRANTS", "STORAGES", "Browser", "Client", "CookieStorage", "LocalStorage",
+           "MemoryStorage", "TokenStorage"]

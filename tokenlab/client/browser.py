@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ..authserver.authcode import AuthorizationRedirect
 from ..errors import AccessDeniedError, InvalidRequestError
-from ..net.wire import Request
+from ..net.messages import Request
 
 if TYPE_CHECKING:
     from ..authserver.server import AuthServer

@@ -14,7 +14,7 @@ This module computes, from a recorded :class:`~tokenlab.net.wire.Event`, two of 
   URL — query and all — to the same origin, only the origin to others.
 
 Both return the real text, token included; shorten it for display with
-:func:`tokenlab.net.wire.mask_for_display`.
+:func:`tokenlab.net.masking.mask_for_display`.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 from ..authserver.pkce import s256_challenge
-from ..client.app import BROWSER
+from ..client.browser import BROWSER
 from ..jose.tokens import shorten
-from ..net.wire import Request
+from ..net.messages import Request
 from .evidence import body_of, client_check, token_outcome, verification
 from .steps import Check, Scenario, Step
 from .world import World, build_world

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..client.app import Client
 from ..clock import format_duration
-from ..net.wire import Request
+from ..net.messages import Request
 from .evidence import body_of, token_outcome, verification
 from .steps import Check, Scenario, Step, StepFn
 from .world import World, build_world

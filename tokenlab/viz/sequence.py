@@ -3,7 +3,7 @@
 Nothing here is drawn by hand. :func:`diagram_elements` reads the events of a
 :class:`~tokenlab.net.wire.Wire` into a :class:`DiagramModel` — actors, and for each exchange a
 request arrow and a dashed response arrow with their labels — and :func:`sequence_diagram` draws
-exactly that model. Labels go through the wire's own masking (:func:`~tokenlab.net.wire.mask_for_display`):
+exactly that model. Labels go through the wire's own masking (:func:`~tokenlab.net.masking.mask_for_display`):
 passwords and client secrets never appear, tokens are shortened.
 """
 
@@ -18,7 +18,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 from matplotlib.text import Text
 
-from ..net.wire import Event, mask_for_display
+from ..net.masking import mask_for_display
+from ..net.wire import Event
 from ._common import (
     BAND,
     BLUE,

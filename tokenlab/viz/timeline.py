@@ -24,7 +24,8 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import blended_transform_factory
 
 from ..clock import format_time
-from ..net.wire import Event, mask_for_display
+from ..net.masking import mask_for_display
+from ..net.wire import Event
 from ._common import (
     BLUE,
     FONT,

@@ -14,7 +14,8 @@ from ..authserver.server import AuthServer
 from ..client.app import Client
 from ..clock import format_duration
 from ..jose.tokens import shorten
-from ..net.wire import FORM, Event, Request
+from ..net.messages import FORM, Request
+from ..net.wire import Event
 from .common import BAD, GOOD, View, escape, guarded, mark
 from .messages import event_html
 
