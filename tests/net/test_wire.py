@@ -279,3 +279,17 @@ def test_rfc3986_3_2_2_an_unbalanced_ip_literal_never_raises_when_shown(auth: Au
     assert "POST" in event.summary() and "POST" in auth.wire.summary()
     for text in (event.render(), repr(event), event.summary()):
         assert "hunter2" not in text, text
+
+
+def test_wire_message_numbers_agree_with_the_printed_trace(auth: AuthServer) -> None:
+    """``wire.message(n)`` is the event the summary and the rendering print as ``[n]``."""
+    auth.handle(Request.get("https://auth.example/jwks.json"))
+    auth.handle(Request.get("https://auth.example/.well-known/oauth-authorization-server"))
+    for n, line in enumerate(auth.wire.summary().splitlines(), 1):
+        assert line.startswith(f"[{n}] ") and line == f"[{n}] {auth.wire.message(n).summary()}"
+    assert auth.wire.message(2) is auth.wire[1] and "[2]" in auth.wire.render()
+    for bad in (0, 3, -1):
+        with pytest.raises(IndexError, match="holds messages 1 to 2"):
+            auth.wire.message(bad)
+    with pytest.raises(TypeError):
+        auth.wire.message("1")  # type: ignore[arg-type]

@@ -177,8 +177,8 @@ class RefreshTokenGrant:
                 revoked = i.families.revoke(family, "refresh token reused", now)
                 raise RefreshTokenReuseError(
                     "this refresh token was already exchanged; a copy exists, so the whole family "
-                    f"is revoked: its refresh tokens and {revoked} live access "
-                    f"token{'s' if revoked != 1 else ''} (RFC 9700 §4.14.2)",
+                    "is revoked: its refresh tokens (RFC 9700 §4.14.2) and, by tokenlab's policy, "
+                    f"{revoked} live access token{'s' if revoked != 1 else ''}",
                     family_id=family.family_id)
             scopes = family.scopes
             if scope is not None:

@@ -174,7 +174,20 @@ class Wire:
         return iter(tuple(self._events))
 
     def __getitem__(self, index: int) -> Event:
+        """The event at Python ``index`` (0-based, like any sequence); :meth:`message` takes the
+        number a trace prints."""
         return self._events[index]
+
+    def message(self, number: int) -> Event:
+        """Message ``number`` as :meth:`summary`, :meth:`render` and the sequence diagrams number
+        it: the first is 1. A number the wire does not hold says how many it has."""
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise TypeError(f"number must be a whole number such as 1, not {type(number).__name__}")
+        if not 1 <= number <= len(self._events):
+            raise IndexError(f"there is no message {number}: the wire holds messages 1 to "
+                             f"{len(self._events)}" if self._events else
+                             f"there is no message {number}: nothing is on the wire yet")
+        return self._events[number - 1]
 
     def __str__(self) -> str:
         return self.render()

@@ -85,6 +85,7 @@ def load_plot(results: Iterable[LoadResult], *, title: str | None = None,
 
     others = 0
     zero_labelled = False
+    silent = [label for label, points in series.items() if all(c == 0 for _, c in points)]
     peak = max(calls for points in series.values() for _, calls in points)
     xs = sorted({n for points in series.values() for n, _ in points})
     for label, points in series.items():
@@ -102,7 +103,10 @@ def load_plot(results: Iterable[LoadResult], *, title: str | None = None,
         if calls == 0 and zero_labelled:
             continue
         zero_labelled = zero_labelled or calls == 0
-        ax.annotate(f"{calls:,}", (n, calls), xytext=(8, 4), textcoords="offset points",
+        # Modes that never call the authorization server draw the same line at 0: name them all,
+        # or the one drawn first looks missing.
+        text = f"{calls:,}" if calls or len(silent) < 2 else f"0 — {' and '.join(silent)} (same line)"
+        ax.annotate(text, (n, calls), xytext=(8, 4), textcoords="offset points",
                     fontsize=SMALL + 0.5, color=INK if calls == 0 else colour, ha="left",
                     va="bottom", annotation_clip=False, gid=f"count:{label}")
     ax.set_xscale("log")
