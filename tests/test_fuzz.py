@@ -205,6 +205,9 @@ def _why_invalid(audience: str, header: dict[str, Any], claims: dict[str, Any],
         return "RFC 9068 §4 / RFC 7519 §4.1.6: issued in the future"
     if "scope" in claims and not isinstance(claims["scope"], str):
         return "RFC 9068 §2.2.3: scope is one space-separated string"
+    if claims.get("scope") and not all(
+            token and set(token) <= set(SCOPE_CHARS) for token in claims["scope"].split(" ")):
+        return "RFC 6749 §3.3: scope-tokens of printable ASCII, separated by single spaces"
     return None
 
 
@@ -214,7 +217,7 @@ def expected_verdict(audience: str, header: dict[str, Any], claims: dict[str, An
     one can be 403 ``insufficient_scope`` — when a required scope is not among its scope tokens."""
     if _why_invalid(audience, header, claims, now) is not None:
         return INVALID
-    granted = claims["scope"].split(" ") if "scope" in claims else []
+    granted = claims["scope"].split(" ") if claims.get("scope") else []
     return ACCEPTED if all(s in granted for s in required) else FORBIDDEN
 
 

@@ -378,3 +378,30 @@ def test_rfc7515_2_every_other_last_character_of_the_signature_is_refused(
     for char in _B64URL.replace(token[-1], ""):
         with pytest.raises(TokenError):
             api.verify(token[:-1] + char)
+
+
+@pytest.mark.parametrize("scope", [
+    "admin\u00a0weather:read",   # a no-break space: one scope token to RFC 6749, two to str.split()
+    "admin\tweather:read",       # a tab
+    "admin\nweather:read",       # a line feed
+    "weather:read  admin",       # two spaces: an empty scope token between them
+    " weather:read",             # a leading space
+    "weather:read\u2003",        # an em space at the end
+    'weather:"read"',            # a quote is not a scope-token character
+])
+def test_rfc6749_3_3_a_scope_claim_not_made_of_scope_tokens_and_single_spaces_is_refused(
+        api: ResourceServer, forge: Forge, scope: str) -> None:
+    """RFC 6749 §3.3: ``scope = scope-token *( SP scope-token )``, ``scope-token = 1*( %x21 /
+    %x23-5B / %x5D-7E )``. Splitting on any whitespace would let ``"admin<NBSP>weather:read"``
+    grant ``weather:read``; such a claim is malformed, whatever the request asks for."""
+    token = forge(scope=scope)
+    for asked in ("weather:read", None):
+        with pytest.raises(InvalidClaimError, match="scope"):
+            api.verify(token, scope=asked)
+
+
+def test_rfc6749_3_3_an_empty_scope_claim_grants_nothing(api: ResourceServer, forge: Forge) -> None:
+    token = forge(scope="")
+    assert api.verify(token).scopes == ()
+    with pytest.raises(InsufficientScopeError):
+        api.verify(token, scope="weather:read")

@@ -73,6 +73,8 @@ _PARSE_ONLY: dict[str, Any] = {
     "verify_jti": False,
     "require": [],
 }
+#: RFC 6749 §3.3: scope = scope-token *( SP scope-token ); scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+_SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*")
 _PYJWT = jwt.PyJWT()
 _HEADER_KEY_PARAMS = ("jku", "jwk", "x5u", "x5c")
 _ABSENT: Any = object()
@@ -142,7 +144,7 @@ class VerifiedClaims(dict[str, Any]):
     @property
     def scopes(self) -> tuple[str, ...]:
         scope = self.get("scope")
-        return tuple(scope.split()) if isinstance(scope, str) else ()
+        return tuple(scope.split(" ")) if isinstance(scope, str) and scope else ()
 
     @property
     def report(self) -> VerificationReport:
@@ -365,6 +367,11 @@ class Verifier:
             return InvalidClaimError(
                 f"scope must be one space-separated string (RFC 9068 §2.2.3), got {scope!r}",
                 claim="scope")
+        if isinstance(scope, str) and scope and _SCOPE.fullmatch(scope) is None:
+            return InvalidClaimError(
+                f"scope {scope!r} is not scope tokens separated by single spaces: RFC 6749 §3.3 "
+                "allows printable ASCII without quotes or backslashes in a token, and one space "
+                "between tokens — no tabs, no other spaces", claim="scope")
         return None
 
     def _check_audience(self, aud: object, audiences: frozenset[str] | None) -> TokenError | None:
@@ -452,7 +459,7 @@ def _revoked(answer: str | TokenError | None, claims: dict[str, Any]) -> TokenEr
 def _lacking(required: tuple[str, ...], scope: object) -> InsufficientScopeError | None:
     """RFC 6750 §3.1 ``insufficient_scope``: "The request requires higher privileges than
     provided by the access token." Judged only for a token already known to be valid."""
-    granted = tuple(scope.split()) if isinstance(scope, str) else ()
+    granted = tuple(scope.split(" ")) if isinstance(scope, str) and scope else ()
     lacking = [s for s in required if s not in granted]
     if not lacking:
         return None
