@@ -129,35 +129,85 @@ def _click_and_wait(page: Any, button: Any, changed: str, arg: Any, timeout: flo
 #: A walker's counter ("Step 3 of 7") is the first such text in it: its controls come before
 #: the step's body, which repeats the step number.
 COUNTER = re.compile(r"Step (\d+) of (\d+)")
-_COUNTER_IS = """([i, want]) => {
-    const m = /Step (\\d+) of (\\d+)/.exec(
-        document.querySelectorAll('.tokenlab-flowwalker')[i].innerText);
-    return m !== null && Number(m[1]) === want;
+#: A click on a walker is done when its counter shows the step wanted *and* its picture is the
+#: one of that step: the diagram's CSS class ``tokenlab-diagram-step-N`` says which step it
+#: shows, and it arrives in the same message as the picture. A walker without a visible
+#: picture (``diagrams=False``) has only the counter to wait for.
+#:
+#: The time is taken in the page: from the click event's time stamp to the DOM mutation that
+#: makes the walker show the step (a MutationObserver), so Playwright's own work (finding the
+#: button, waiting for it to be stable, polling) is not counted. ``walk_flows`` also returns the
+#: round trip as Python sees it, Playwright included.
+_ARM_WALKER = """([i, want]) => {
+    const walker = document.querySelectorAll('.tokenlab-flowwalker')[i];
+    const shows = () => {
+        const m = /Step (\\d+) of (\\d+)/.exec(walker.textContent);
+        if (m === null || Number(m[1]) !== want) return false;
+        const img = walker.querySelector('img');
+        if (img === null || img.offsetParent === null) return true;
+        const p = /tokenlab-diagram-step-(\\d+)/.exec(img.className);
+        return p !== null && Number(p[1]) === want;
+    };
+    const probe = {start: null, end: null};
+    window.__tokenlabClick = probe;
+    walker.addEventListener('click', (e) => { probe.start = e.timeStamp; },
+                            {capture: true, once: true});
+    const observer = new MutationObserver(() => {
+        if (probe.start !== null && shows()) {
+            probe.end = performance.now();
+            observer.disconnect();
+        }
+    });
+    observer.observe(walker, {subtree: true, childList: true, characterData: true,
+                              attributes: true});
 }"""
+_WALKER_DONE = "() => window.__tokenlabClick.end !== null"
+#: A learner reads a walker's introduction before pressing Next for the first time; meanwhile
+#: the idle kernel draws the walker's pictures ahead (tokenlab.widgets.idle). Without this pause
+#: the first clicks right after *Run All* may each wait for a picture to be drawn (~250 ms).
+READ_INTRO_MS = 1500
 
 
-def walk_flows(page: Any) -> tuple[list[str], list[float]]:
-    """Click every FlowWalker's Next button until its counter says the last step; returns each
-    walker's final text and the click-to-update latencies."""
+def _click_walker(page: Any, index: int, button: Any, want: int) -> tuple[float, float]:
+    """Click a walker's ``button`` and wait until it shows step ``want``: seconds from the
+    click to the DOM update (in the page), and Playwright's round trip (in Python)."""
+    page.evaluate(_ARM_WALKER, [index, want])
+    start = time.perf_counter()
+    button.click()
+    page.wait_for_function(_WALKER_DONE, timeout=30_000)
+    round_trip = time.perf_counter() - start
+    probe = page.evaluate("() => window.__tokenlabClick")
+    return (probe["end"] - probe["start"]) / 1000, round_trip
+
+
+def walk_flows(page: Any) -> tuple[list[str], list[float], list[float]]:
+    """Click every FlowWalker's Next button until its counter says the last step, then Back
+    until the first; returns each walker's text at its last step, and for every Next and Back
+    click the seconds from click to DOM update and Playwright's round trip."""
     finals: list[str] = []
-    latencies: list[float] = []
+    in_page: list[float] = []
+    round_trips: list[float] = []
     walkers = page.locator(".tokenlab-flowwalker")
     for i in range(walkers.count()):
         walker = walkers.nth(i)
         walker.scroll_into_view_if_needed()
         nxt = walker.locator("button", has_text="Next")
-        for _ in range(50):
-            counter = COUNTER.search(walker.inner_text())
-            # The counter, not the button, says when the end is reached: the button's disabled
-            # state is updated a moment after the text, so reading it could race. And a click is
-            # done when the counter shows the next step — not when any text changed: the body
-            # may update before the counter, which would leave a stale count for the next turn.
-            if counter is None or counter.group(1) == counter.group(2):
-                break
-            latencies.append(_click_and_wait(page, nxt, _COUNTER_IS,
-                                             [i, int(counter.group(1)) + 1]))
-        finals.append(walker.inner_text())
-    return finals, latencies
+        back = walker.locator("button", has_text="Back")
+        page.wait_for_timeout(READ_INTRO_MS)
+        for button, step, end in ((nxt, 1, None), (back, -1, "0")):
+            for _ in range(50):
+                counter = COUNTER.search(walker.inner_text())
+                # The counter, not the button, says when the end is reached: the button's
+                # disabled state is updated a moment after the text, so reading it could race.
+                if counter is None or counter.group(1) == (end or counter.group(2)):
+                    break
+                latency, round_trip = _click_walker(page, i, button,
+                                                    int(counter.group(1)) + step)
+                in_page.append(latency)
+                round_trips.append(round_trip)
+            if step == 1:
+                finals.append(walker.inner_text())
+    return finals, in_page, round_trips
 
 
 def widget_text(page: Any, kind: str, index: int) -> str:

@@ -31,7 +31,9 @@ from .jlab import (
     widget_text,
 )
 
-#: Click-to-update latency: the target is 250 ms; only a hang fails the test.
+#: Click-to-update latency: the target for a walker's Next and Back is a median of at most
+#: 100 ms and a 90th percentile of at most 200 ms (printed per notebook); the machine is shared,
+#: so only a hang fails the test.
 LATENCY_BOUND_S = 3.0
 
 #: Widget classes and the CSS class suffix of their views ("tokenlab-flowwalker").
@@ -100,11 +102,12 @@ def test_notebook_in_jupyterlab(lab: Lab, page: Any, artifacts: Path, name: str)
     # A widget whose view failed to render shows its text/plain repr instead: none may.
     assert text_only_widgets(page) == []
 
-    finals, latencies = walk_flows(page)
+    finals, walker_clicks, walker_round_trips = walk_flows(page)
     assert len(finals) == expected["flowwalker"]
     for final in finals:
         match = re.search(r"Step (\d+) of (\d+)", final)
         assert match and match.group(1) == match.group(2), f"walker not at its end: {final[:200]}"
+    latencies: list[float] = []
 
     start_page = name.startswith("00-")
     if start_page:
@@ -117,15 +120,24 @@ def test_notebook_in_jupyterlab(lab: Lab, page: Any, artifacts: Path, name: str)
         latencies += _drive_start_page(page)
 
     page.screenshot(path=str(artifacts / f"{Path(name).stem}.png"), full_page=False)
-    clicks = (f"click-to-update median {statistics.median(latencies) * 1000:.0f} ms, max "
-              f"{max(latencies) * 1000:.0f} ms over {len(latencies)} clicks" if latencies
-              else "no clicks")
-    print(f"{name}: {cells} cells run in {seconds:.1f} s; {len(finals)} walker(s) to the end; "
-          f"{clicks}; {time.perf_counter() - started:.1f} s in all")
-    assert max(latencies, default=0.0) < LATENCY_BOUND_S
+    print(f"{name}: {cells} cells run in {seconds:.1f} s; {len(finals)} walker(s) to the end "
+          f"and back; walker Next/Back click to DOM update {click_summary(walker_clicks)} "
+          f"(Playwright's round trip {click_summary(walker_round_trips)}); other widgets "
+          f"{click_summary(latencies)}; {time.perf_counter() - started:.1f} s in all")
+    assert max(walker_clicks + walker_round_trips + latencies, default=0.0) < LATENCY_BOUND_S
     assert log.page_errors == []
-    assert log.console_errors == []
+    assert log.console_errors == [], "\n".join(log.console_errors)
     assert log.failed_requests == []
+
+
+def click_summary(latencies: list[float]) -> str:
+    """Click-to-update times: median, 90th percentile and maximum, in milliseconds."""
+    if not latencies:
+        return "no clicks"
+    p90 = statistics.quantiles(latencies, n=10, method="inclusive")[-1] if len(latencies) > 1 \
+        else latencies[0]
+    return (f"median {statistics.median(latencies) * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms, "
+            f"max {max(latencies) * 1000:.0f} ms over {len(latencies)} clicks")
 
 
 def _garbage_into_inspector(page: Any, index: int) -> float:

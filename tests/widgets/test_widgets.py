@@ -5,6 +5,7 @@ Every widget renders into its own state (HTML/Image values), keeps a short stabl
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import re
@@ -32,7 +33,7 @@ from tokenlab.scenarios import (
     World,
     build_world,
 )
-from tokenlab.widgets import ClockControl, FlowWalker, ScopeExplorer, TokenInspector
+from tokenlab.widgets import ClockControl, FlowWalker, ScopeExplorer, TokenInspector, idle
 from tokenlab.widgets.common import View
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -183,6 +184,103 @@ def test_flow_walker_keeps_its_state_when_the_diagram_fails(monkeypatch: pytest.
     walker.next_button.click()
     assert walker.step == 0 and LOGOUT.intro in walker.text
     assert_message_not_traceback(walker, "Next failed", "matplotlib ran out of ink")
+
+
+class DrawingSpy:
+    """Stands in for :func:`tokenlab.viz.sequence_diagram` and counts the pictures drawn."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.real = tokenlab.viz.sequence_diagram
+        self.calls: list[int | None] = []
+        monkeypatch.setattr(tokenlab.viz, "sequence_diagram", self)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append(kwargs.get("upto"))
+        return self.real(*args, **kwargs)
+
+
+def fresh_picture(flow: Scenario, step: int) -> bytes:
+    """The picture of ``step`` as the walker drew it before it kept its pictures."""
+    trace = flow.run().events
+    return tokenlab.viz.to_png(tokenlab.viz.sequence_diagram(
+        trace, upto=len(flow.run(step).events), title=flow.name))
+
+
+@pytest.mark.parametrize("flow", FLOWS, ids=lambda f: f.name)
+def test_flow_walker_draws_each_picture_once_and_the_same_as_a_fresh_drawing(
+        flow: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = DrawingSpy(monkeypatch)
+    walker = FlowWalker(flow)
+    assert spy.calls == [0]  # step 0's picture, shown at once
+    pictures = 1 + sum(1 for s in flow.run().steps if s.events)  # a step without a message
+    assert walker.draw_all() == pictures - 1                     # shares the picture before it
+    assert sorted(spy.calls) == sorted(set(spy.calls)) and len(spy.calls) == pictures
+    assert walker.draw_all() == 0
+    drawn = len(spy.calls)
+    for k in range(1, len(flow) + 1):
+        walker.next_button.click()
+        assert walker.step == k and walker.error == ""
+    for _ in range(len(flow)):
+        walker.back_button.click()
+    walker.go_to(len(flow))
+    walker.reset_button.click()
+    assert walker.step == 0 and len(spy.calls) == drawn  # moving drew nothing
+    for k in range(len(flow) + 1):
+        walker.go_to(k)
+        assert bytes(walker.diagram.value) == fresh_picture(flow, k), f"step {k}"
+        assert walker.diagram._dom_classes == (f"tokenlab-diagram-step-{k}",)
+    assert len(spy.calls) == drawn + len(flow) + 1  # only the fresh drawings of this test
+
+
+def test_flow_walker_draws_the_next_steps_first_and_only_when_needed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = DrawingSpy(monkeypatch)
+    walker = FlowWalker(REFRESH)
+    walker.go_to(4)  # drawn when needed: no picture is drawn ahead outside a kernel
+    shown = [len(REFRESH.run(k).events) for k in range(len(REFRESH) + 1)]
+    assert spy.calls == [0, shown[4]]
+    while walker._draw_ahead():
+        pass
+    assert spy.calls == [0, shown[4], *sorted(set(shown[5:]) - {shown[4]}),
+                         *sorted(set(shown[1:4]) - {shown[4], 0}, reverse=True)]
+
+
+def test_flow_walker_draws_ahead_while_the_kernel_is_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = DrawingSpy(monkeypatch)
+    monkeypatch.setattr(idle, "IDLE_S", 0.05)
+    monkeypatch.setattr(idle, "GAP_S", 0.001)
+    pictures = 1 + sum(1 for s in LOGOUT.run().steps if s.events)
+
+    async def in_a_kernel() -> FlowWalker:
+        walker = FlowWalker(LOGOUT)
+        assert spy.calls == [0] and idle.pending() == 1
+        idle._cell_started()  # a cell runs: nothing is drawn meanwhile
+        await asyncio.sleep(0.3)
+        assert spy.calls == [0]
+        idle._cell_ended()
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if idle.pending() == 0:
+                break
+        return walker
+
+    walker = asyncio.run(in_a_kernel())
+    assert idle.pending() == 0 and len(spy.calls) == pictures and walker.draw_all() == 0
+    for _ in range(len(LOGOUT)):
+        walker.next_button.click()
+    assert walker.step == len(LOGOUT) and len(spy.calls) == pictures  # every click found it drawn
+    assert bytes(walker.diagram.value) == fresh_picture(LOGOUT, len(LOGOUT))
+
+
+def test_flow_walker_without_diagrams_draws_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = DrawingSpy(monkeypatch)
+    walker = FlowWalker(REFRESH, diagrams=False)
+    walker.go_to(len(REFRESH))
+    assert walker.draw_all() == 0 and spy.calls == []
+
+
+def test_idle_work_is_not_scheduled_outside_an_event_loop() -> None:
+    assert idle.when_idle(lambda: True) is False and idle.pending() == 0
 
 
 def test_flow_walker_wants_a_flow() -> None:

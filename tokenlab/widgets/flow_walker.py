@@ -3,10 +3,13 @@ and the sequence diagram so far."""
 
 from __future__ import annotations
 
+import weakref
+
 import ipywidgets as widgets
 
 from ..net.wire import Event
 from ..scenarios import Flow, FlowRun, Step, World
+from . import idle
 from .common import View, badge, escape, guarded, paragraphs
 from .messages import step_html
 
@@ -22,6 +25,11 @@ class FlowWalker(View):
     jump). The clock never runs backwards: every move rebuilds the seeded world and replays the
     steps up to the one shown, so **Back** shows exactly what was there before.
 
+    Each picture is drawn once: a flow is seeded, so the picture after ``k`` messages is always
+    the same. In a kernel the walker draws the pictures of the other steps ahead, while the
+    kernel is idle (:mod:`tokenlab.widgets.idle`), so **Next** and **Back** only show what is
+    ready; :meth:`draw_all` draws them at once.
+
     Drive it from Python as a learner would: ``walker.next_button.click()``, or ``walker.next()``,
     ``walker.back()``, ``walker.reset()``, ``walker.go_to(3)``. ``walker.step`` is the step
     shown (0 before the first), ``walker.text`` its plain-text summary, ``walker.html`` the HTML
@@ -35,6 +43,9 @@ class FlowWalker(View):
         self.flow = flow
         self.diagrams = diagrams
         self._trace: tuple[Event, ...] | None = None
+        #: How many events the whole flow has on the wire after each step (0 before the first).
+        self._shown: tuple[int, ...] = ()
+        #: The pictures drawn so far, by how many events they show.
         self._pngs: dict[int, bytes] = {}
         self.back_button = widgets.Button(description="Back", icon="arrow-left",
                                           tooltip="Rebuild the story up to the previous step")
@@ -57,6 +68,9 @@ class FlowWalker(View):
         self._run: FlowRun = flow.run(0)
         self._text = ""
         self._show(self._run)
+        if diagrams:
+            me = weakref.ref(self)
+            idle.when_idle(lambda: (walker := me()) is not None and walker._draw_ahead())
 
     # -- what is shown -----------------------------------------------------------------------------
 
@@ -129,29 +143,60 @@ class FlowWalker(View):
         png = self._diagram(run)  # the slow part, and the last that can fail: before any change
         self._run = run
         self._text = f"{self.flow.name}: step {run.position} of {total}\n\n{text}"
+        if png is not None:
+            # one message: the picture and the class that says which step it shows
+            with self.diagram.hold_sync():
+                self.diagram.value = png
+                self.diagram._dom_classes = (f"tokenlab-diagram-step-{run.position}",)
         self.body.value = body
         self.counter.value = (f"&nbsp;Step {run.position} of {total}"
                               + (f" &nbsp;{badge('the end')}" if run.done else ""))
-        if png is not None:
-            self.diagram.value = png
         self.back_button.disabled = run.position == 0
         self.next_button.disabled = run.done
 
     def _diagram(self, run: FlowRun) -> bytes | None:
-        """The sequence diagram up to ``run``'s step, as PNG; cached per step (it is always the
-        same picture — the flow is seeded)."""
+        """The sequence diagram up to ``run``'s step, as PNG, drawn on the canvas of the whole
+        flow; drawn once per number of events shown (the flow is seeded: always the same)."""
         if not self.diagrams:
             return None
-        if run.position not in self._pngs:
-            from ..viz import sequence_diagram, to_png  # matplotlib: only when a picture is drawn
+        events = run.events
+        trace = self._whole_trace()
+        if trace[:len(events)] != events:  # a flow that is not deterministic: no fixed canvas
+            return self._draw(events, len(events))
+        return self._picture(len(events))
 
-            events = run.events
-            trace = self._whole_trace()
-            if trace[:len(events)] != events:  # a flow that is not deterministic: no fixed canvas
-                trace = events
-            figure = sequence_diagram(trace, upto=len(events), title=self.flow.name)
-            self._pngs[run.position] = to_png(figure)
-        return self._pngs[run.position]
+    def _picture(self, shown: int) -> bytes:
+        """The picture of the first ``shown`` events of the whole flow, drawn if not yet."""
+        if shown not in self._pngs:
+            self._pngs[shown] = self._draw(self._whole_trace(), shown)
+        return self._pngs[shown]
+
+    def _draw(self, trace: tuple[Event, ...], shown: int) -> bytes:
+        from ..viz import sequence_diagram, to_png  # matplotlib: only when a picture is drawn
+
+        return to_png(sequence_diagram(trace, upto=shown, title=self.flow.name))
+
+    def _missing(self) -> list[int]:
+        """The pictures of the whole flow not drawn yet, those of the next steps first, then
+        those of the steps before (numbers of events shown)."""
+        self._whole_trace()
+        here = self._run.position
+        order = [*self._shown[here + 1:], *reversed(self._shown[:here])]
+        return [n for n in dict.fromkeys(order) if n not in self._pngs]
+
+    def _draw_ahead(self) -> bool:
+        """Draw one picture not drawn yet; whether any is still missing."""
+        missing = self._missing()
+        if missing:
+            self._picture(missing[0])
+        return len(missing) > 1
+
+    def draw_all(self) -> int:
+        """Draw every picture of the walk not drawn yet, now; returns how many were drawn."""
+        missing = self._missing() if self.diagrams else []
+        for shown in missing:
+            self._picture(shown)
+        return len(missing)
 
     def _whole_trace(self) -> tuple[Event, ...]:
         """Every event of the whole flow, so the diagram's canvas (its actors, its height) is
@@ -159,9 +204,15 @@ class FlowWalker(View):
         shown; its failure is reported when the learner reaches that step."""
         if self._trace is None:
             try:
-                self._trace = self.flow.run().events
+                whole = self.flow.run()
             except Exception:
                 self._trace = ()
+            else:
+                self._trace = whole.events
+                counts = [0]
+                for step in whole.steps:
+                    counts.append(counts[-1] + len(step.events))
+                self._shown = tuple(counts)
         return self._trace
 
     def __repr__(self) -> str:
