@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from tokenlab.widgets.common import RUN_HINT
 from tokenlab.widgets.exercise import ExerciseBox
 
 
 def test_multiple_choice_box() -> None:
     box = ExerciseBox("stateless-revocation")
-    assert repr(box) == "ExerciseBox(stateless-revocation: unanswered)"
+    assert repr(box) == "ExerciseBox(stateless-revocation: unanswered)" + RUN_HINT
     box.check_button.click()  # nothing chosen
     assert box.state == "not yet" and "pick one" in box.result.value
     box.answer.value = "denylist"

@@ -11,7 +11,9 @@ import dataclasses
 import re
 import subprocess
 import sys
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import ipywidgets as widgets
 import pytest
@@ -34,7 +36,9 @@ from tokenlab.scenarios import (
     build_world,
 )
 from tokenlab.widgets import ClockControl, FlowWalker, ScopeExplorer, TokenInspector, idle
-from tokenlab.widgets.common import View
+from tokenlab.widgets.common import RUN_HINT, View
+
+T = TypeVar("T")
 
 PNG = b"\x89PNG\r\n\x1a\n"
 VIEW_MIME = "application/vnd.jupyter.widget-view+json"
@@ -101,7 +105,7 @@ def test_flow_walker_clicks_to_the_last_step(flow: Scenario) -> None:
     for fragment in FINAL[flow]:
         assert fragment in walker.text
     assert walker.current == flow.run().last  # the walker shows what the flow did
-    assert_plain_repr(walker, f"FlowWalker({flow.name}: step {len(flow)} of {len(flow)})")
+    assert_plain_repr(walker, f"FlowWalker({flow.name}: step {len(flow)} of {len(flow)})" + RUN_HINT)
     walker.next_button.click()  # at the end: nothing happens
     assert walker.step == len(flow) and walker.error == ""
 
@@ -264,7 +268,9 @@ def test_flow_walker_draws_ahead_while_the_kernel_is_idle(monkeypatch: pytest.Mo
                 break
         return walker
 
-    walker = asyncio.run(in_a_kernel())
+    # In a thread of its own: a session-wide Playwright (the browser tests) keeps an event loop
+    # running in the main thread, and a kernel's loop is what this test plays.
+    walker = in_a_fresh_thread(lambda: asyncio.run(in_a_kernel()))
     assert idle.pending() == 0 and len(spy.calls) == pictures and walker.draw_all() == 0
     for _ in range(len(LOGOUT)):
         walker.next_button.click()
@@ -280,7 +286,27 @@ def test_flow_walker_without_diagrams_draws_nothing(monkeypatch: pytest.MonkeyPa
 
 
 def test_idle_work_is_not_scheduled_outside_an_event_loop() -> None:
-    assert idle.when_idle(lambda: True) is False and idle.pending() == 0
+    before = idle.pending()
+    assert in_a_fresh_thread(lambda: idle.when_idle(lambda: True)) is False
+    assert idle.pending() == before
+
+
+def in_a_fresh_thread(work: Callable[[], T]) -> T:
+    """``work()`` in a new thread — one with no event loop running — and its result or error."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # re-raised below, in the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def test_flow_walker_wants_a_flow() -> None:
@@ -323,7 +349,7 @@ def test_inspector_explains_garbage_without_a_traceback(world: World, kind: str,
     assert reason in report.step("decode").detail
     assert inspector.text.startswith("This is not a JWT: ") and reason in inspector.text
     assert len(inspector.html) < 10_000  # the pasted text is never echoed back
-    assert repr(inspector) == "TokenInspector(0 named tokens, refused at decode)"
+    assert repr(inspector) == "TokenInspector(0 named tokens, refused at decode)" + RUN_HINT
 
 
 def test_inspector_shows_a_valid_token_claim_by_claim(world: World) -> None:
@@ -341,7 +367,7 @@ def test_inspector_shows_a_valid_token_claim_by_claim(world: World) -> None:
         assert f"<code>{claim}</code>" in inspector.html
     assert "2030-01-01 00:05:00 UTC — expires in 5 min" in inspector.text
     assert inspector.html.count("✔") == 4  # the verdict and three steps
-    assert_plain_repr(inspector, "TokenInspector(1 named token, 'fresh' valid)")
+    assert_plain_repr(inspector, "TokenInspector(1 named token, 'fresh' valid)" + RUN_HINT)
     inspector.token.value = "Bearer " + token + "\n"  # as copied from a header
     assert inspector.report is not None and inspector.report.ok
     assert inspector.choice.value == ""  # edited by hand: no longer the named token
@@ -374,7 +400,7 @@ def test_inspector_without_an_api_decodes_only(world: World) -> None:
     assert report is not None and report.step("decode").status is StepStatus.PASSED
     assert [s.detail for s in report.steps[1:]] == ["not checked: no API given"] * 2
     assert "not verified" in inspector.text and "expires in 5 min" in inspector.text
-    assert repr(inspector) == "TokenInspector(0 named tokens, decoded)"
+    assert repr(inspector) == "TokenInspector(0 named tokens, decoded)" + RUN_HINT
 
 
 def test_inspector_keeps_its_view_when_checking_fails(world: World,
@@ -417,7 +443,7 @@ def test_clock_control_moves_the_clock_and_the_inspector_sees_the_token_expire(w
     called: list[float] = []
     control = ClockControl(world.clock, on_change=[lambda: called.append(world.clock.time())])
     control.observe_views(inspector)
-    assert_plain_repr(control, "ClockControl(2030-01-01 00:00:00 UTC, 2 views)")
+    assert_plain_repr(control, "ClockControl(2030-01-01 00:00:00 UTC, 2 views)" + RUN_HINT)
     for label, seconds in (("+1 s", 1), ("+1 min", 60), ("+1 h", 3600)):
         before = world.clock.time()
         control.buttons[label].click()
@@ -485,12 +511,12 @@ def test_clock_control_needs_a_sim_clock_and_views_with_refresh() -> None:
 
 def test_scope_explorer_200_or_403_by_scope(world: World) -> None:
     explorer = ScopeExplorer(world.auth, world.api, world.app.registration)
-    assert_plain_repr(explorer, "ScopeExplorer(weather-app: no token)")
+    assert_plain_repr(explorer, "ScopeExplorer(weather-app: no token)" + RUN_HINT)
     assert set(explorer.endpoint_buttons) == {"GET /weather", "POST /weather", "GET /me"}
     assert explorer.chosen == ("weather:read",)
     explorer.get_token_button.click()
     assert explorer.granted == "weather:read" and explorer.token is not None
-    assert repr(explorer) == "ScopeExplorer(weather-app: token for weather:read)"
+    assert repr(explorer) == "ScopeExplorer(weather-app: token for weather:read)" + RUN_HINT
     statuses = {}
     for label, button in explorer.endpoint_buttons.items():
         button.click()
@@ -583,3 +609,17 @@ def test_views_are_vboxes_that_render_into_their_own_state(world: World) -> None
     for view in views:
         assert isinstance(view, widgets.VBox) and view.message in view.children
         assert "__repr__" in type(view).__dict__  # each has its own stable repr
+
+
+def test_a_stored_widget_line_says_to_run_its_cell_and_is_not_cut() -> None:
+    """Before its cell runs (GitHub, nbviewer, a fresh open) a notebook shows only a widget's
+    stored ``text/plain``: it names the widget and its state and says how to use it — whole,
+    since ipywidgets cuts that text at 110 characters."""
+    from tokenlab.scenarios import AUTHORIZATION_CODE
+    from tokenlab.widgets import FlowWalker
+
+    walker = FlowWalker(AUTHORIZATION_CODE)
+    bundle, _ = DisplayFormatter().format(walker)  # type: ignore[no-untyped-call]
+    assert bundle["text/plain"] == repr(walker)
+    assert bundle["text/plain"].startswith("FlowWalker(")
+    assert bundle["text/plain"].endswith("run this cell to use it")

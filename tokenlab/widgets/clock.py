@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 import ipywidgets as widgets
 
 from ..clock import SimClock, format_duration, format_time
-from .common import PartlyDone, View, describe_error, escape, guarded
+from .common import RUN_HINT, PartlyDone, View, describe_error, escape, guarded
 
 __all__ = ["JUMPS", "ClockControl", "Refreshable"]
 
@@ -105,7 +105,7 @@ class ClockControl(View):
 
     def __repr__(self) -> str:
         n = len(self.views) + len(self.on_change)
-        return f"ClockControl({self.text}, {n} view{'s' if n != 1 else ''})"
+        return f"ClockControl({self.text}, {n} view{'s' if n != 1 else ''})" + RUN_HINT
 
 
 def _name(target: Callable[[], object]) -> str:

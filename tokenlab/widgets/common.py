@@ -76,6 +76,11 @@ class PartlyDone(Exception):
     """An action did its main work but a follow-up failed; the message says both, as is."""
 
 
+#: Ends every widget's repr — the ``text/plain`` a notebook stores, which is all GitHub, nbviewer or
+#: a fresh open shows before the cell runs (ipywidgets cuts it at 110 characters, so keep it short).
+RUN_HINT = " — run this cell to use it"
+
+
 class View(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hints
     """A ``VBox`` with a message area for errors and a stable ``repr``.
 

@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..course.exercises import Exercise, Verdict, exercise
-from .common import BAD, GOOD, View, escape, guarded
+from .common import BAD, GOOD, RUN_HINT, View, escape, guarded
 
 __all__ = ["ExerciseBox"]
 
@@ -84,4 +84,4 @@ class ExerciseBox(View):
         return "\n".join(parts)
 
     def __repr__(self) -> str:
-        return f"ExerciseBox({self.exercise.key}: {self.state})"
+        return f"ExerciseBox({self.exercise.key}: {self.state})" + RUN_HINT

@@ -10,7 +10,7 @@ import ipywidgets as widgets
 from ..net.wire import Event
 from ..scenarios import Flow, FlowRun, Step, World
 from . import idle
-from .common import View, badge, escape, guarded, paragraphs
+from .common import RUN_HINT, View, badge, escape, guarded, paragraphs
 from .messages import step_html
 
 __all__ = ["FlowWalker"]
@@ -216,4 +216,4 @@ class FlowWalker(View):
         return self._trace
 
     def __repr__(self) -> str:
-        return f"FlowWalker({self.flow.name}: step {self.step} of {len(self.flow)})"
+        return f"FlowWalker({self.flow.name}: step {self.step} of {len(self.flow)})" + RUN_HINT

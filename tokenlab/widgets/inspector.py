@@ -15,7 +15,7 @@ from ..jose.policy import VerifierPolicy
 from ..jose.verify import Verifier
 from ..report import StepResult, StepStatus, VerificationReport
 from .claims import CLAIMS, HEADER, TIME_CLAIMS, describe_time, show_value
-from .common import BAD, GOOD, View, escape, guarded, mark, table
+from .common import BAD, GOOD, RUN_HINT, View, escape, guarded, mark, table
 from .messages import STEP_TITLES, report_html
 
 __all__ = ["NOTICE", "Inspection", "TokenInspector", "inspect"]
@@ -194,7 +194,7 @@ class TokenInspector(View):
             state = "valid" if self.inspection.verified else "decoded"
         chosen = f" {self.choice.value!r}" if self.choice.value else ""
         n = len(self.tokens)
-        return f"TokenInspector({n} named token{'' if n == 1 else 's'},{chosen} {state})"
+        return f"TokenInspector({n} named token{'' if n == 1 else 's'},{chosen} {state})" + RUN_HINT
 
 
 def _render(found: Inspection, now: float | None) -> tuple[str, str]:

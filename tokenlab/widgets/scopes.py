@@ -16,7 +16,7 @@ from ..clock import format_duration
 from ..jose.tokens import shorten
 from ..net.messages import FORM, Request
 from ..net.wire import Event
-from .common import BAD, GOOD, View, escape, guarded, mark
+from .common import BAD, GOOD, RUN_HINT, View, escape, guarded, mark
 from .messages import event_html
 
 __all__ = ["DEMO_FORM", "ScopeExplorer"]
@@ -170,4 +170,4 @@ class ScopeExplorer(View):
 
     def __repr__(self) -> str:
         state = f"token for {self.granted}" if self.token else "no token"
-        return f"ScopeExplorer({self.registration.name}: {state})"
+        return f"ScopeExplorer({self.registration.name}: {state})" + RUN_HINT
