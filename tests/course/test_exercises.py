@@ -79,14 +79,60 @@ def test_multiple_choice(key: str) -> None:
         assert not e.check(g)
 
 
-def test_expiry_boundary() -> None:
+def test_expiry_boundary_uses_other_numbers_than_the_notebook() -> None:
+    """Notebook 05 shows a 300 s token and a 30 s leeway; the exercise asks about 600 s and 45 s,
+    so the answer (645) is not the number printed above it."""
     check = exercise("expiry-boundary").check
-    assert check("330") and check(330) and check("330 s")
-    assert "ON or after" in check(331).reason
-    assert "leeway" in check(300).reason
+    assert "600" in exercise("expiry-boundary").prompt and "45" in exercise("expiry-boundary").prompt
+    assert not check("330") and not check(330)
+    assert check("645") and check(645) and check("645 s")
+    assert "ON or after" in check(646).reason
+    assert "leeway" in check(600).reason
     assert not check(100)
     for g in GARBAGE:
         assert not check(g)
+
+
+@pytest.mark.parametrize("typed", ["645", "645 s", "645s", "645 seconds", "645 sec", " 645 ",
+                                   "10 min 45 s", "10min45s", "10 m 45 s", "10 minutes 45 seconds",
+                                   "10 min, 45 s", 645, 645.0])
+def test_answers_in_seconds_accept_what_a_person_types(typed: object) -> None:
+    assert exercise("expiry-boundary").check(typed)
+
+
+@pytest.mark.parametrize("typed", ["", "soon", "645 parsecs", "10 min 45", "s", "1e999", "nan",
+                                   "-645", "645 s 10 min", None, [645]])
+def test_an_unreadable_duration_says_what_was_expected_never_a_python_error(typed: object) -> None:
+    verdict = exercise("expiry-boundary").check(typed)
+    assert not verdict
+    assert "Error" not in verdict.reason and "could not check" not in verdict.reason
+    assert "seconds" in verdict.reason
+
+
+def test_pkce_pair_can_be_typed_as_two_values_in_the_box() -> None:
+    """The box has one text field: a verifier and its challenge typed side by side are checked
+    as a pair; one value alone says what is missing instead of always failing."""
+    check = exercise("pkce-pair").check
+    v = make_verifier()
+    assert check(f"{v} {s256_challenge(v)}") and check(f"{v}, {s256_challenge(v)}")
+    alone = check(v)
+    assert not alone and "challenge" in alone.reason and "must be BASE64URL" not in alone.reason
+
+
+def test_every_solution_that_is_code_runs_in_its_notebooks_names_and_passes() -> None:
+    """The solutions a learner may copy use the notebook's own variable names (01's token is
+    ``token``) and, run, give an answer the box accepts."""
+    import base64
+    import hashlib
+
+    token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhIn0.c2ln"
+    header = eval(exercise("bearer-header").solution.split(" — ")[0], {"token": token})
+    assert exercise("bearer-header").check(header, token)
+    names: dict[str, object] = {"base64": base64, "hashlib": hashlib,
+                                "make_verifier": make_verifier}
+    exec(exercise("pkce-pair").solution, names)
+    assert exercise("pkce-pair").check(f"{names['my_verifier']} {names['my_challenge']}")
+    assert "s256_challenge" not in exercise("pkce-pair").solution
 
 
 def test_scope_for_write() -> None:

@@ -11,7 +11,7 @@ from tokenlab.course.exercises import exercise, for_notebook
 from ..conftest import API, ISSUER
 
 GARBAGE = [None, "", "   ", True, ["40"], {"a": 1}, "é" * 5000, b"40", float("nan"),
-           float("inf"), "1e400", 10**5000, "forty", "40 minutes", "4 0"]
+           float("inf"), "1e400", 10**5000, "forty", "4 0", "40 parsecs"]
 
 
 def test_notebook_06_has_both_exercises_in_order() -> None:
@@ -64,3 +64,9 @@ def test_introspection_cache_delay_matches_the_api() -> None:
         waited += 1
     assert exercise("introspection-cache-delay").check(waited).correct
     assert api.introspection_calls == 2
+
+
+def test_introspection_cache_delay_reads_minutes_too() -> None:
+    """'40 minutes' is a duration a person may type: read, and judged wrong with a reason."""
+    verdict = exercise("introspection-cache-delay").check("40 minutes")
+    assert not verdict and "count from the moment" in verdict.reason

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,6 +119,13 @@ def check_pkce_pair(verifier: Any, challenge: Any = None) -> Verdict:
     come as one ``(verifier, challenge)`` answer."""
     if challenge is None and isinstance(verifier, tuple | list) and len(verifier) == 2:
         verifier, challenge = verifier
+    if challenge is None and isinstance(verifier, str):
+        parts = verifier.replace(",", " ").split()
+        if len(parts) == 2:
+            verifier, challenge = parts
+        elif len(parts) == 1 and is_valid_verifier(parts[0]):
+            return Verdict(False, "that is a verifier; the challenge is missing: type both, the "
+                                  "verifier then its challenge, separated by a space")
     if not is_valid_verifier(verifier):
         return Verdict(False, "a code_verifier is 43 to 128 characters from A-Z a-z 0-9 - . _ ~ "
                               "(RFC 7636 §4.1); make_verifier() makes one")
@@ -136,7 +144,9 @@ def check_pkce_pair(verifier: Any, challenge: Any = None) -> Verdict:
 def _expiry_check(ttl: int, leeway: int) -> Callable[[Any], Verdict]:
     @_safe
     def check(answer: Any) -> Verdict:
-        seconds = float(str(answer).strip().rstrip("s").strip())
+        seconds = _seconds(answer)
+        if seconds is None:
+            return Verdict(False, f"I expected {SECONDS_EXAMPLES}")
         if seconds == ttl + leeway:
             return Verdict(True, f"refused on or after exp + leeway = {ttl} + {leeway} s "
                                  "(RFC 7519 §4.1.4)")
@@ -153,28 +163,48 @@ def _expiry_check(ttl: int, leeway: int) -> Callable[[Any], Verdict]:
 
 # -- 05 and 06: seconds, and the refresh family's absolute expiry ---------------------------------
 
+_UNITS = {"h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+          "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+          "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1}
+_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*,?")
+#: What an answer in seconds may look like, for the message when it cannot be read.
+SECONDS_EXAMPLES = "a number of seconds, such as 645, '645 s' or '10 min 45 s'"
+
+
 def _seconds(answer: Any) -> float | None:
-    """A number of seconds from ``40``, ``"40"``, ``"40 s"``, ``"40s"``, ``"40 seconds"``;
-    ``None`` for anything else."""
+    """A duration in seconds from what a person types: ``645``, ``"645"``, ``"645 s"``,
+    ``"645 seconds"``, ``"10 min 45 s"``, ``"10min45s"``, ``"1 h"``; ``None`` for anything else
+    (units must go from large to small; a bare number is seconds, and only on its own)."""
     if isinstance(answer, bool):
         return None
     if isinstance(answer, int | float):
         try:
-            answer = str(answer)
-        except ValueError:  # an int too long to print (sys.get_int_max_str_digits)
+            value = float(answer)
+        except OverflowError:  # an int beyond float range
             return None
-    if not isinstance(answer, str):
+        return value if math.isfinite(value) else None
+    if not isinstance(answer, str) or len(answer) > 100:
         return None
     text = answer.strip().lower()
-    for unit in ("seconds", "second", "secs", "sec", "s"):
-        if text.endswith(unit):
-            text = text[: -len(unit)].strip()
-            break
-    try:
-        value = float(text)
-    except (ValueError, OverflowError):
+    parts = []
+    pos = 0
+    while pos < len(text):
+        m = _PART.match(text, pos)
+        if m is None or m.end() == pos:
+            return None
+        parts.append((float(m.group(1)), m.group(2)))
+        pos = m.end()
+    if not parts:
         return None
-    return value if math.isfinite(value) else None
+    if len(parts) == 1 and parts[0][1] == "":
+        return parts[0][0]
+    total, last = 0.0, math.inf
+    for value, unit in parts:
+        size = _UNITS.get(unit)
+        if size is None or size >= last:  # an unknown unit, a missing one, or not large to small
+            return None
+        total, last = total + value * size, size
+    return total
 
 
 def _cache_delay_check(cache_ttl: int, asked_before: int) -> Callable[[Any], Verdict]:
@@ -222,9 +252,9 @@ def check_scope_for_post_weather(answer: Any) -> Verdict:
 EXERCISES: dict[str, Exercise] = {e.key: e for e in [
     Exercise(
         "bearer-header", "01",
-        "Write the value of the Authorization header that sends the access token `t`.",
+        "Write the value of the Authorization header that sends the access token `token`.",
         check_authorization_header,
-        "f'Bearer {t}' — the scheme Bearer, one space, the whole token (RFC 6750 §2.1).",
+        "f'Bearer {token}' — the scheme Bearer, a space, the whole token (RFC 6750 §2.1).",
         hint="The scheme comes first, then a space, then the token."),
     Exercise(
         "leaked-key-lifetime", "02",
@@ -247,10 +277,12 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
         hint="The scope parameter says what the token may do."),
     Exercise(
         "pkce-pair", "04",
-        "Make a PKCE code_verifier and its S256 code_challenge.",
+        "Make a PKCE code_verifier and compute its S256 code_challenge yourself.",
         check_pkce_pair,
-        "v = make_verifier(); c = s256_challenge(v)",
-        hint="RFC 7636: challenge = BASE64URL(SHA256(verifier))."),
+        "import base64, hashlib; my_verifier = make_verifier(); "
+        "my_challenge = base64.urlsafe_b64encode("
+        "hashlib.sha256(my_verifier.encode('ascii')).digest()).rstrip(b'=').decode('ascii')",
+        hint="RFC 7636 §4.2: challenge = BASE64URL(SHA256(verifier)), with no '=' padding."),
     Exercise(
         "safe-storage", "04",
         "Where should a browser app keep tokens so that an injected script cannot read them?",
@@ -265,9 +297,10 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
                  "an httpOnly cookie set by a backend-for-frontend")),
     Exercise(
         "expiry-boundary", "05",
-        "A token lives 300 s; the API allows 30 s of leeway. How many seconds after it was "
-        "issued is it first refused?",
-        _expiry_check(300, 30), "330: refused on or after exp + leeway (RFC 7519 §4.1.4).",
+        "Another server: its tokens live 600 s, and its API allows 45 s of leeway. How many "
+        "seconds after a token was issued does that API first refuse it?",
+        _expiry_check(600, 45), "645 (10 min 45 s): refused on or after exp + leeway "
+        "(RFC 7519 §4.1.4).",
         hint="On or after, not after."),
     Exercise(
         "stateless-revocation", "06",
