@@ -22,6 +22,7 @@ from tokenlab.scenarios import (
     LOGOUT,
     PASSWORD_LOGIN,
     REFRESH,
+    TOKEN_LIFECYCLE,
     Check,
     Flow,
     FlowRun,
@@ -32,8 +33,10 @@ from tokenlab.scenarios import (
     presented_token,
     render_part,
 )
+from tokenlab.scenarios.evidence import body_of
 
-LENGTHS = {CLIENT_CREDENTIALS: 4, PASSWORD_LOGIN: 7, AUTHORIZATION_CODE: 6, REFRESH: 8, LOGOUT: 4}
+LENGTHS = {CLIENT_CREDENTIALS: 4, TOKEN_LIFECYCLE: 7, PASSWORD_LOGIN: 7, AUTHORIZATION_CODE: 6,
+           REFRESH: 8, LOGOUT: 4}
 RUNS = {flow.name: flow.run() for flow in FLOWS}  # each flow run once, read by many tests
 
 
@@ -301,3 +304,23 @@ def test_importing_the_core_and_the_scenarios_pulls_in_no_view_library() -> None
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_rfc7519_4_1_4_the_five_steps_walk_through_expiry_and_a_new_token() -> None:
+    """Notebook 03's walker plays the article's five steps with their numbers — credentials,
+    token, store, use, expiry — and then the app asks again: the expired token is refused with
+    401 at exp (not revoked: it ran out), and the new token works."""
+    walk = RUNS[TOKEN_LIFECYCLE.name]
+    numbers = [s.title.split(":")[0] for s in walk.steps]
+    assert numbers == ["Article step 1 (credentials)", "Article step 2 (token)",
+                       "Article step 3 (store)", "Article step 4 (use)", "Article step 5 (expiry)",
+                       "Article step 1 (again)", "Article step 4 (use)"]
+    store, expired, renewed, again = walk.steps[2], walk.steps[4], walk.steps[5], walk.steps[6]
+    assert store.message is None and "access_token" in store.outcome
+    assert expired.outcome.startswith("401 invalid_token: expired 0 s ago")
+    assert expired.report is not None and expired.report.failed_step is not None
+    assert expired.report.failed_step.name == "claims"
+    assert renewed.message is not None and renewed.message.status == 200
+    first = body_of(walk.steps[1].message)["access_token"] if walk.steps[1].message else None
+    assert first and body_of(renewed.message)["access_token"] != first
+    assert again.outcome == "200 OK" and again.passed

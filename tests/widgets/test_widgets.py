@@ -30,6 +30,7 @@ from tokenlab.scenarios import (
     LOGOUT,
     PASSWORD_LOGIN,
     REFRESH,
+    TOKEN_LIFECYCLE,
     Scenario,
     Step,
     World,
@@ -80,7 +81,8 @@ def world() -> World:
 
 # -- FlowWalker ------------------------------------------------------------------------------------
 
-FINAL = {CLIENT_CREDENTIALS: ("403", "insufficient_scope"), PASSWORD_LOGIN: ("200", "forecast"),
+FINAL = {CLIENT_CREDENTIALS: ("403", "insufficient_scope"),
+         TOKEN_LIFECYCLE: ("200", "new token works"), PASSWORD_LOGIN: ("200", "forecast"),
          AUTHORIZATION_CODE: ("200", "Alice's token"), REFRESH: ("revoked", "log in again"),
          LOGOUT: ("revoked", "leaked copy")}
 

@@ -13,14 +13,20 @@ May import every actor — the ground up to :mod:`tokenlab.client` — and nothi
 """
 
 from .evidence import presented_token, verification
-from .flows import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, PASSWORD_LOGIN, ROPC_FORBIDDEN
+from .flows import (
+    AUTHORIZATION_CODE,
+    CLIENT_CREDENTIALS,
+    PASSWORD_LOGIN,
+    ROPC_FORBIDDEN,
+    TOKEN_LIFECYCLE,
+)
 from .lifecycle import LOGOUT, REFRESH
 from .steps import PARTS, Check, Flow, FlowRun, Scenario, Step, StepFn, render_part
 from .world import World, build_world
 
 #: Every ready-made flow, in the order the course meets them.
-FLOWS: tuple[Scenario, ...] = (CLIENT_CREDENTIALS, PASSWORD_LOGIN, AUTHORIZATION_CODE, REFRESH,
-                               LOGOUT)
+FLOWS: tuple[Scenario, ...] = (CLIENT_CREDENTIALS, TOKEN_LIFECYCLE, PASSWORD_LOGIN,
+                               AUTHORIZATION_CODE, REFRESH, LOGOUT)
 
 __all__ = [
     "AUTHORIZATION_CODE",
@@ -31,6 +37,7 @@ __all__ = [
     "PASSWORD_LOGIN",
     "REFRESH",
     "ROPC_FORBIDDEN",
+    "TOKEN_LIFECYCLE",
     "Check",
     "Flow",
     "FlowRun",

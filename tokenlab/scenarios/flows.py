@@ -4,6 +4,7 @@ send real messages over the wire."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 from ..authserver.pkce import s256_challenge
@@ -11,10 +12,11 @@ from ..client.browser import BROWSER
 from ..jose.tokens import shorten
 from ..net.messages import Request
 from .evidence import body_of, client_check, token_outcome, verification
-from .steps import Check, Scenario, Step
+from .steps import Check, Scenario, Step, StepFn
 from .world import World, build_world
 
-__all__ = ["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "PASSWORD_LOGIN", "ROPC_FORBIDDEN"]
+__all__ = ["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "PASSWORD_LOGIN", "ROPC_FORBIDDEN",
+           "TOKEN_LIFECYCLE"]
 
 ROPC_FORBIDDEN = (
     "RFC 9700 §2.4: the password grant MUST NOT be used. The app sees the password, the user "
@@ -89,6 +91,79 @@ CLIENT_CREDENTIALS = Scenario(
     builder=lambda seed: build_world(seed, app="weather-app", grant="client_credentials",
                                      scopes=("weather:read", "weather:write")),
     steps=(_cc_ask, _cc_issue, _cc_read, _cc_write),
+)
+
+
+# -- (a') the article's five steps, expiry included -------------------------------------------------
+
+
+def _numbered(number: int, name: str, step_fn: StepFn) -> StepFn:
+    """``step_fn`` with the article's step number and name in front of its title."""
+    def numbered(world: World) -> Step:
+        step = step_fn(world)
+        return replace(step, title=f"Article step {number} ({name}): {step.title}")
+    return numbered
+
+
+def _five_store(world: World) -> Step:
+    kept = sorted(world.app.storage.load())
+    return Step(
+        actor=world.app.name, title="The app keeps the token",
+        explanation=(
+            "Nothing travels: the app stores what the token response said — the token, its "
+            "type, how long it lives and its scope — and notes when it got it, so it knows when "
+            "the token runs out. From now on it sends the token with every request; the secret "
+            "stays at home."),
+        outcome=f"stored: {', '.join(kept)}")
+
+
+def _five_expire(world: World) -> Step:
+    token = world.app.access_token
+    assert token is not None
+    world.clock.advance(world.auth.access_ttl)
+    world.api.handle(Request.get(f"{world.api.audience}/weather",
+                                 {"Authorization": f"Bearer {token}"}), sender=world.app.name)
+    return _verified(world, "Five minutes later, the same token: 401", (
+        f"The clock moves {world.auth.access_ttl} s, to the token's exp. The token is unchanged "
+        "and its signature still valid, but RFC 7519 §4.1.4 says the current time must be "
+        "before exp, so the API refuses it: 401 invalid_token, in the WWW-Authenticate header "
+        "(RFC 6750 §3.1). Nobody revoked anything — the token simply ran out."))
+
+
+def _five_renew(world: World) -> Step:
+    world.app.login()
+    event = world.wire.last
+    assert event is not None
+    return Step(
+        actor="auth server", title="The app asks again and gets a new token",
+        explanation=(
+            "With client credentials there is no refresh token (RFC 6749 §4.4.3: SHOULD NOT): "
+            "the app simply repeats step 1 with its id and secret, and the authorization server "
+            "issues a fresh token for another 300 s."),
+        checks=(client_check(world, event),), message=event, part="response",
+        outcome=token_outcome(event))
+
+
+def _five_use_again(world: World) -> Step:
+    world.app.get("/weather")
+    return _verified(world, "The new token works: 200", (
+        "Back to step 4 with the new token: decode, signature and claims pass, and the "
+        "forecast comes back. Short-lived tokens cost one extra request now and then; in "
+        "exchange a stolen one is worth five minutes."))
+
+
+TOKEN_LIFECYCLE = Scenario(
+    name="five steps",
+    title="The article's five steps: credentials, token, store, use, expiry — and a new token",
+    intro=("The weather app gets a token with its own id and secret, keeps it, uses it, and "
+           "meets the moment it expires; then it asks again. The step numbers are the "
+           "article's."),
+    builder=lambda seed: build_world(seed, app="weather-app", grant="client_credentials",
+                                     scopes=("weather:read",)),
+    steps=(_numbered(1, "credentials", _cc_ask), _numbered(2, "token", _cc_issue),
+           _numbered(3, "store", _five_store), _numbered(4, "use", _cc_read),
+           _numbered(5, "expiry", _five_expire), _numbered(1, "again", _five_renew),
+           _numbered(4, "use", _five_use_again)),
 )
 
 
