@@ -15,7 +15,7 @@ GARBAGE = [None, "", "   ", True, ["40"], {"a": 1}, "é" * 5000, b"40", float("n
 
 
 def test_notebook_06_has_both_exercises_in_order() -> None:
-    assert [e.key for e in for_notebook("06")] == ["stateless-revocation",
+    assert [e.key for e in for_notebook("06")] == ["stateless-revocation", "revoked-but-accepted",
                                                     "introspection-cache-delay"]
 
 

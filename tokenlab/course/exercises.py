@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api.http import parse_challenge
 from ..authserver.pkce import is_valid_verifier, s256_challenge
 from ..errors import InsufficientScopeError, TokenError
 
@@ -235,6 +236,67 @@ def _cache_delay_check(cache_ttl: int, asked_before: int) -> Callable[[Any], Ver
     return check
 
 
+# -- goal labs: the learner makes it happen, the box checks the result ------------------------------
+
+@_safe
+def check_revoked_but_accepted(answer: Any, auth: Any, stateless: Any) -> Verdict:
+    """06: a token the authorization server revoked that the stateless API still accepts."""
+    if not isinstance(answer, str) or answer.count(".") != 2:
+        return Verdict(False, "give the access token itself (a JWT, two dots), e.g. "
+                              "web.access_token saved before the logout")
+    introspected = _introspect(auth, answer)
+    if introspected is None:
+        return Verdict(False, "that is not a token of this authorization server")
+    if introspected:
+        return Verdict(False, "the authorization server still considers that token active: "
+                              "revoke it first (log out, or auth.revoke(...))")
+    try:
+        stateless.verify(answer)
+    except TokenError as err:
+        if err.error == "invalid_token" and "revoked" in err.description:
+            return Verdict(False, "that API checks the denylist, so it refuses the revoked "
+                                  "token; use the stateless one (revocation='none')")
+        return Verdict(False, f"the API refused it for another reason: {err.description}")
+    return Verdict(True, "revoked at the authorization server, accepted by the API: a stateless "
+                         "API never asks, so it learns of the revocation only at exp "
+                         "(RFC 7009 §3)")
+
+
+def _introspect(auth: Any, token: str) -> bool | None:
+    """Whether ``auth`` considers ``token`` active (RFC 7662), asked as an API would; ``None``
+    for a token that was never this server's (wrong issuer, bad signature)."""
+    from ..authserver.revocation import own_access_token  # the course stands on the actors
+
+    now = auth.clock.time()
+    if own_access_token(auth.issuance, token, now, check_lifetime=False) is None:
+        return None
+    claims = own_access_token(auth.issuance, token, now, check_lifetime=True)
+    return claims is not None and not auth.families.is_denied(claims["jti"])
+
+
+@_safe
+def check_401_not_403(answer: Any) -> Verdict:
+    """07: a response from POST /weather that is 401 ``invalid_token``, not 403."""
+    status = getattr(answer, "status", None)
+    headers = getattr(answer, "headers", None)
+    if not isinstance(status, int) or headers is None:
+        return Verdict(False, "give the response itself, e.g. api.handle(Request.post(...)) or "
+                              "an app's .post(...)")
+    challenge = headers.get("WWW-Authenticate") or ""
+    _, params = parse_challenge(challenge) if challenge else ("", {})
+    if status == 403:
+        return Verdict(False, "403 says the token is fine but lacks the scope; make the token "
+                              "itself unacceptable — the API must not trust it at all")
+    if status != 401:
+        return Verdict(False, f"that is {status}; the goal is 401")
+    if "error" not in params:
+        return Verdict(False, "a 401 with a bare challenge means no token was sent at all; send a "
+                              "token the API must refuse (RFC 6750 §3.1)")
+    return Verdict(True, f"401 {params['error']}: the token itself failed (expired, altered, "
+                         "revoked or not for this API) — judged before any scope, so the answer "
+                         "is never 403 (RFC 6750 §3.1)")
+
+
 # -- 07: scopes -----------------------------------------------------------------------------------
 
 @_safe
@@ -316,6 +378,20 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
         "Which scope must a token carry to call POST /weather?",
         check_scope_for_post_weather, "weather:write",
         hint="Look at the API's routes: api.routes."),
+    Exercise(
+        "revoked-but-accepted", "06",
+        "Goal lab: get a 200 from the stateless API with a token you revoked.",
+        check_revoked_but_accepted,
+        "lab_web.login('bob', 'swordfish and chips'); my_token = lab_web.access_token; "
+        "lab_web.logout()",
+        hint="Keep a copy of the access token before the app logs out and forgets it."),
+    Exercise(
+        "401-not-403", "07",
+        "Goal lab: make the API answer POST /weather with 401, not 403.",
+        check_401_not_403,
+        "old = reader.access_token; clock.advance(300); my_response = api.handle(Request.post("
+        "'https://api.example/weather', {'city': 'Oslo'}, {'Authorization': f'Bearer {old}'}))",
+        hint="403 judges the scope of a good token; what makes a token not good at all?"),
     Exercise(
         "refresh-family-expiry", "05",
         "Alice logs in at 09:00. Access tokens live 5 minutes; the authorization server has "
