@@ -47,12 +47,20 @@ def test_bearer_header(world: tuple) -> None:
         assert not check(g, token)
 
 
-def test_read_only_token(world: tuple) -> None:
-    _, api, read, both = world
-    check = exercise("read-only-token").check
-    assert check(read, api)
-    assert "also write" in check(both, api).reason
-    assert not check(read[:-3] + "AAA", api)
+def test_station_token_needs_the_smallest_scope_for_a_described_task() -> None:
+    """03: the weather station only uploads readings — the learner must work out that its token
+    needs weather:write alone (notebook 03 printed a weather:read token above: copying it fails)."""
+    auth = AuthServer(ISSUER, clock=SimClock(), seed=1)
+    api = ResourceServer(API, auth)
+    app = auth.register_client("weather-app", ["weather:read", "weather:write"])
+    token = {scope: auth.client_credentials(app.client_id, app.client_secret, scope=scope)
+             .access_token for scope in ("weather:read", "weather:write")}
+    both = auth.client_credentials(app.client_id, app.client_secret).access_token
+    check = exercise("station-token").check
+    assert check(token["weather:write"], api)
+    assert not check(token["weather:read"], api) and "upload" in check(token["weather:read"], api).reason
+    assert not check(both, api) and "also read" in check(both, api).reason
+    assert not check(token["weather:write"][:-3] + "AAA", api)
     for g in GARBAGE:
         assert not check(g, api)
 
@@ -135,13 +143,14 @@ def test_every_solution_that_is_code_runs_in_its_notebooks_names_and_passes() ->
     assert "s256_challenge" not in exercise("pkce-pair").solution
 
 
-def test_scope_for_write() -> None:
-    check = exercise("scope-for-write").check
-    assert check("weather:write")
-    assert "on its own" in check("weather:read weather:write").reason
-    assert not check("weather:read")
-    for g in GARBAGE:
-        assert not check(g)
+def test_status_codes_need_validity_before_scope() -> None:
+    """07: which of three requests gets 401, 403 or 200 — an expired token is 401 whatever scope
+    it carries (RFC 6750 §3.1), a valid one lacking the scope 403."""
+    e = exercise("status-codes")
+    assert e.check("403, 401, 200")
+    assert "expired" in e.check("403, 403, 200").reason
+    assert "valid" in e.check("401, 401, 200").reason
+    assert sum(e.check(c).correct for c in e.choices) == 1
 
 
 def test_verdict_text() -> None:

@@ -95,21 +95,27 @@ def check_authorization_header(answer: Any, token: str) -> Verdict:
 # -- 03: a token that can read but not write -------------------------------------------------------
 
 @_safe
-def check_read_only_token(answer: Any, api: Any) -> Verdict:
-    """A token the API accepts for ``weather:read`` and refuses for ``weather:write``."""
+def check_station_token(answer: Any, api: Any) -> Verdict:
+    """03: a token the API accepts for ``weather:write`` and refuses for ``weather:read`` — the
+    smallest scope for a station that only uploads readings."""
     if not isinstance(answer, str) or answer.count(".") != 2:
-        return Verdict(False, "give the access token itself (t.access_token), a JWT with two dots")
-    try:
-        api.verify(answer, scope="weather:read")
-    except TokenError as err:
-        return Verdict(False, f"the API refuses it for reading: {err}")
+        return Verdict(False, "give the access token itself (….access_token), a JWT with two dots")
     try:
         api.verify(answer, scope="weather:write")
     except InsufficientScopeError:
-        return Verdict(True, "it reads but cannot write: ask for the least scope you need")
-    except TokenError as err:  # pragma: no cover - the read check passed, so only scope differs
+        return Verdict(False, "the station cannot upload with that token: uploading readings is "
+                              "POST /weather, which needs weather:write")
+    except TokenError as err:
+        return Verdict(False, f"the API refuses that token altogether: {err}")
+    try:
+        api.verify(answer, scope="weather:read")
+    except InsufficientScopeError:
+        return Verdict(True, "it uploads and can do nothing else: if the station is ever "
+                             "compromised, the token cannot even read the forecast")
+    except TokenError as err:  # pragma: no cover - the write check passed, so only scope differs
         return Verdict(False, str(err))
-    return Verdict(False, "that token can also write; ask for scope='weather:read' only")
+    return Verdict(False, "that token can also read the forecast, which the station never does; "
+                          "ask for the one scope the task needs")
 
 
 # -- 04: PKCE -------------------------------------------------------------------------------------
@@ -299,18 +305,6 @@ def check_401_not_403(answer: Any) -> Verdict:
 
 # -- 07: scopes -----------------------------------------------------------------------------------
 
-@_safe
-def check_scope_for_post_weather(answer: Any) -> Verdict:
-    if not isinstance(answer, str) or not answer.strip():
-        return Verdict(False, "name one scope, e.g. 'weather:read'")
-    scopes = answer.split()
-    if scopes == ["weather:write"]:
-        return Verdict(True, "changing the forecast needs weather:write, and only that")
-    if "weather:write" in scopes:
-        return Verdict(False, "weather:write is enough on its own: ask for no more than you need")
-    return Verdict(False, f"{answer.strip()!r} does not allow changing the forecast")
-
-
 EXERCISES: dict[str, Exercise] = {e.key: e for e in [
     Exercise(
         "bearer-header", "01",
@@ -331,12 +325,13 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
         choices=("5 minutes", "until the next login", "until someone revokes it",
                  "not at all, the server stores only a hash")),
     Exercise(
-        "read-only-token", "03",
-        "Get a token that can read the weather but not change it, and check it.",
-        check_read_only_token,
+        "station-token", "03",
+        "A weather station uploads its readings (POST /weather) and never reads the forecast. Get "
+        "it a token with the smallest scope that does its job, and check it.",
+        check_station_token,
         "auth.client_credentials(app.client_id, app.client_secret, "
-        "scope='weather:read').access_token",
-        hint="The scope parameter says what the token may do."),
+        "scope='weather:write').access_token",
+        hint="Which route does an upload use, and what does that route need? Nothing more."),
     Exercise(
         "pkce-pair", "04",
         "Make a PKCE code_verifier and compute its S256 code_challenge yourself.",
@@ -374,10 +369,23 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in [
         "'none': stateless verification knows nothing of revocations.",
         choices=("none", "denylist", "introspect")),
     Exercise(
-        "scope-for-write", "07",
-        "Which scope must a token carry to call POST /weather?",
-        check_scope_for_post_weather, "weather:write",
-        hint="Look at the API's routes: api.routes."),
+        "status-codes", "07",
+        "GET /weather needs weather:read, POST /weather needs weather:write. In order, what does "
+        "the API answer to (1) POST /weather with a fresh token granting weather:read; (2) GET "
+        "/weather with a token granting both scopes whose exp passed a minute ago; (3) GET "
+        "/weather with a fresh token granting both?",
+        _choice("403, 401, 200", {
+            "403, 401, 200": "(1) a valid token without the scope: 403 insufficient_scope; (2) an "
+            "expired token is invalid whatever it grants: 401 invalid_token, judged before any "
+            "scope (RFC 6750 §3.1); (3) valid and sufficient: 200",
+            "403, 403, 200": "(2) is not about scope: an expired token is invalid, 401, whatever "
+            "scopes it carries",
+            "401, 401, 200": "(1) is a valid token: the API trusts it and refuses only the "
+            "action — 403, not 401",
+            "401, 403, 200": "both swapped: 401 means the token itself is bad, 403 that a valid "
+            "token lacks the scope"}),
+        "403, 401, 200: validity first (401), then scope (403) — RFC 6750 §3.1.",
+        choices=("401, 401, 200", "403, 401, 200", "403, 403, 200", "401, 403, 200")),
     Exercise(
         "revoked-but-accepted", "06",
         "Goal lab: get a 200 from the stateless API with a token you revoked.",
