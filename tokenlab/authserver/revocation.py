@@ -140,8 +140,8 @@ class Introspection:
                 "iss": self.issuer.issuer, "aud": family.audience, "jti": record.token_id,
                 "token_type": "refresh_token",
             }
-        claims = own_access_token(self.issuer, token, now, check_lifetime=True)
-        if claims is None or self.issuer.families.is_denied(claims["jti"]):
+        claims = self.active_access_token(token, now)
+        if claims is None:
             return {"active": False}
         return {
             "active": True, "scope": claims.get("scope", ""), "client_id": claims["client_id"],
@@ -149,6 +149,13 @@ class Introspection:
             "iss": claims["iss"], "aud": claims["aud"], "jti": claims["jti"],
             "token_type": "Bearer",
         }
+
+
+    def active_access_token(self, token: str, now: float) -> VerifiedClaims | None:
+        """The claims of ``token`` if it is one of this server's access tokens and currently
+        active — valid by the APIs' own check and not revoked — else ``None``."""
+        claims = own_access_token(self.issuer, token, now, check_lifetime=True)
+        return None if claims is None or self.issuer.families.is_denied(claims["jti"]) else claims
 
 
 def own_access_token(issuer: TokenIssuer, token: str, now: float, *,

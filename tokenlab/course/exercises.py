@@ -276,8 +276,7 @@ def _introspect(auth: Any, token: str) -> bool | None:
     now = auth.clock.time()
     if own_access_token(auth.issuance, token, now, check_lifetime=False) is None:
         return None
-    claims = own_access_token(auth.issuance, token, now, check_lifetime=True)
-    return claims is not None and not auth.families.is_denied(claims["jti"])
+    return auth.introspection.active_access_token(token, now) is not None
 
 
 @_safe
