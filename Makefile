@@ -31,7 +31,7 @@ NBVAL_SANITIZE := $(if $(wildcard tests/nbval_sanitize.cfg),--nbval-sanitize-wit
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help lab test bench fuzz notebooks clean
+.PHONY: help lab test bench fuzz notebooks lock clean
 
 help:
 	@echo "make lab     set up .venv (first run only) and open the course in JupyterLab"
@@ -39,9 +39,11 @@ help:
 	@echo "make bench   set up .venv, then run the benchmarks (benchmarks/run.py)"
 	@echo "make fuzz    set up .venv, then every fuzz property with $(FUZZ_EXAMPLES) examples each (minutes)"
 	@echo "make notebooks  re-run every notebook and store its outputs (after changing tokenlab)"
+	@echo "make lock    regenerate binder/requirements.txt, the full lock (needs PyPI; keeps every pin it can)"
 	@echo "make clean   remove .venv, caches and generated artifacts"
 	@echo "Options: PYTHON=python3.12 (interpreter for the venv), LAB_ARGS=\"--no-browser --port=8899\","
-	@echo "         FUZZ_EXAMPLES=1000000 (examples per fuzz property)"
+	@echo "         FUZZ_EXAMPLES=1000000 (examples per fuzz property),"
+	@echo "         LOCK_ARGS=--upgrade or LOCK_ARGS=\"--upgrade-package jupyterlab\" (newer pins with make lock)"
 
 lab: $(LAB_STAMP)
 	cd notebooks && exec ../$(VENV)/bin/jupyter lab 00-start-here.ipynb $(ROOT_FLAG) $(OFFLINE_FLAGS) $(LAB_ARGS)
@@ -87,6 +89,26 @@ $(TEST_STAMP): $(VENV_STAMP)
 	$(VPY) -m pip install -e '.[lab,test]' -c binder/requirements.txt
 	$(INSTALL_OVERRIDES)
 	touch $@ $(LAB_STAMP)
+
+# The full lock: every distribution tokenlab[lab,test] needs, transitive ones included, resolved once
+# for every platform (--universal: markers for macOS, Windows, Linux) from Binder's Python on. uv
+# reads the pins already in the file and keeps each one the resolver allows, so the notebooks'
+# stored outputs stay valid; LOCK_ARGS=--upgrade moves to the newest versions. tokenlab itself is
+# not in it (postBuild installs the checkout with --no-deps). uv is pinned: its version decides the
+# file's format, and `make lock` installs it into .venv when it is missing there.
+UV_VERSION := 0.13.9
+LOCK := binder/requirements.txt
+LOCK_ARGS ?=
+lock: $(VENV_STAMP)
+	$(VPY) -m uv --version 2>/dev/null | grep -qF 'uv $(UV_VERSION) ' || $(VPY) -m pip install 'uv==$(UV_VERSION)'
+	$(VPY) -m uv pip compile pyproject.toml --extra lab --extra test --universal --python-version 3.11 --annotation-style line --no-header -o $(LOCK) $(LOCK_ARGS)
+	{ printf '%s\n' \
+	  '# The full lock of tokenlab[lab,test], transitive dependencies included, for every platform (markers).' \
+	  '# Binder (repo2docker) installs it; `make lab` and `make test` install with it as constraints, so' \
+	  '# every learner runs the same versions. Ranges live in pyproject.toml. Generated: run `make lock`' \
+	  '# (uv pip compile; LOCK_ARGS=--upgrade for newer versions), never edit by hand.'; \
+	  grep -v '^#' $(LOCK); } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis .benchmarks artifacts

@@ -44,7 +44,7 @@ def test_introspection_cache_delay_wrong_answers_say_why(answer: object, why: st
 def test_introspection_cache_delay_garbage_is_wrong_never_an_error(answer: object) -> None:
     verdict = exercise("introspection-cache-delay").check(answer)
     assert not verdict.correct
-    assert verdict.reason.startswith("give a number of seconds")
+    assert verdict.reason.startswith("I expected a number of seconds")
 
 
 def test_introspection_cache_delay_matches_the_api() -> None:

@@ -10,7 +10,6 @@ disclosed to an attacker (e.g., via log files or other records kept by the clien
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import inspect
 import io
@@ -31,6 +30,7 @@ from tokenlab.net.messages import Response, basic_authorization, json_response
 from tokenlab.net.wire import Event, Wire
 
 from ..conftest import API, ISSUER, PASSWORD
+from ..notebook_cells import run_notebook
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 TOKEN_URL = f"{ISSUER}/token"
@@ -275,24 +275,9 @@ def _run_cells(path: Path) -> str:
     """Execute the notebook's code cells in one namespace, as its kernel would; return what it
     printed and displayed (the ``text/plain`` of each cell's last expression included)."""
     shown = io.StringIO()
-
-    def display(*objs: Any, **_: Any) -> None:
-        for obj in objs:
-            print(repr(obj), file=shown)
-
-    namespace: dict[str, Any] = {"__name__": "__main__", "display": display}
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     with contextlib.redirect_stdout(shown):
-        for cell in cells:
-            if cell["cell_type"] != "code":
-                continue
-            tree = ast.parse("".join(cell["source"]))
-            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-            exec(compile(tree, path.name, "exec"), namespace)
-            if last is not None:
-                value = eval(compile(ast.Expression(last.value), path.name, "eval"), namespace)
-                if value is not None:
-                    display(value)
+        for _ in run_notebook(path, show=lambda obj: print(repr(obj), file=shown)):
+            pass
     return shown.getvalue()
 
 

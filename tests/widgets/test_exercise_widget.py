@@ -19,7 +19,7 @@ def test_multiple_choice_box() -> None:
     assert box.state == "right" and "✔ Right" in box.result.value
     assert "Solution" not in box.text
     box.solution_button.click()
-    assert "Solution. 'none'" in box.text and box.solution_button.disabled
+    assert "Solution. none" in box.text and box.solution_button.disabled
 
 
 def test_text_box_with_context_and_answer_from_code() -> None:

@@ -64,7 +64,9 @@ class ExerciseBox(View):
 
     @guarded("Show solution")
     def reveal(self) -> None:
-        self.solution.value = f"<b>Solution.</b> <code>{escape(self.exercise.solution)}</code>"
+        e = self.exercise
+        shown = (f"<pre>{escape(e.code)}</pre>" if e.code else f"<code>{escape(e.answer)}</code>")
+        self.solution.value = f"<b>Solution.</b> {shown}<br>{escape(e.explanation)}"
         self.solution_button.disabled = True
 
     @property
