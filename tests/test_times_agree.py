@@ -1,5 +1,6 @@
 """A notebook's time to learn is stated once and agrees wherever it appears: the notebook's
-Prerequisites table, the course table of the start page, and docs/teaching.md's timings."""
+Prerequisites table (the one source), the course table of the start page, the README's course
+map and docs/teaching.md's timings."""
 
 from __future__ import annotations
 
@@ -35,8 +36,15 @@ def stated_for_teachers() -> dict[str, int]:
     return {n: int(m) for n, m in re.findall(r"^\| (\d\d) · [^|]+\| (\d+) min \|", text, re.M)}
 
 
+def stated_in_the_readme() -> dict[str, int]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return {n: int(m) for n, m in re.findall(r"^\| (\d\d) \| `[^`]+` \| available \| (\d+) min \|$",
+                                             text, re.M)}
+
+
 def test_every_notebook_states_its_time_and_the_tables_agree() -> None:
     notebooks = stated_in_notebooks()
     assert len(notebooks) == len(NOTEBOOKS) >= 8
     assert stated_on_the_start_page() == notebooks
     assert stated_for_teachers() == notebooks
+    assert stated_in_the_readme() == notebooks
