@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from tokenlab.widgets.flow_walker import READY
+
 # Console messages that are not the course's fault, each with the reason it is allowed.
 CONSOLE_ALLOW = [
     # Chromium reports that its own background features are off (flags in conftest).
@@ -69,6 +71,9 @@ def open_notebook(page: Any, url: str) -> None:
     # The kernel has started when the toolbar's execution indicator says idle.
     page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]',
                            timeout=120_000)
+    # JupyterLab takes its splash screen away once it has restored the workspace; menu clicks
+    # before that may go nowhere.
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=120_000)
 
 
 def menu(page: Any, top: str, item: str) -> None:
@@ -117,12 +122,32 @@ def code_cell_count(page: Any) -> int:
     return page.locator(".jp-CodeCell").count()
 
 
-def _click_and_wait(page: Any, button: Any, changed: str, arg: Any, timeout: float = 30_000
-                    ) -> float:
-    """Click ``button``, wait until the JS predicate ``changed(arg)`` holds; seconds taken."""
+def kernel_status(page: Any) -> str:
+    """What the notebook toolbar says of the kernel: ``idle``, ``busy`` or ``unknown``."""
+    found = page.eval_on_selector_all(".jp-Notebook-ExecutionIndicator",
+                                      "els => els.map(e => e.dataset.status)")
+    return found[0] if found else "unknown"
+
+
+def _click_and_wait(page: Any, button: Any, changed: str, arg: Any, timeout: float = 30_000,
+                    watch: tuple[str, ...] = ()) -> float:
+    """Click ``button``, wait until the JS predicate ``changed(arg)`` holds; seconds taken.
+
+    On a timeout the failure says what the page showed — the kernel's status and the text of
+    each widget kind in ``watch`` (CSS suffixes) — so a lost click (nothing moved, kernel idle)
+    can be told from a slow kernel (busy) or a view that did not follow (its model moved)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     start = time.perf_counter()
     button.click()
-    page.wait_for_function(changed, arg=arg, timeout=timeout)
+    try:
+        page.wait_for_function(changed, arg=arg, timeout=timeout)
+    except PlaywrightTimeout:
+        shown = {kind: [t[:300] for t in page.eval_on_selector_all(
+            f".tokenlab-{kind}", "els => els.map(e => e.innerText)")] for kind in watch}
+        raise AssertionError(
+            f"no update {timeout / 1000:.0f} s after the click on {button.inner_text()!r}; "
+            f"kernel {kernel_status(page)}; the page shows {shown}") from None
     return time.perf_counter() - start
 
 
@@ -163,18 +188,32 @@ _ARM_WALKER = """([i, want]) => {
 }"""
 _WALKER_DONE = "() => window.__tokenlabClick.end !== null"
 #: A learner reads a walker's introduction before pressing Next for the first time; meanwhile
-#: the idle kernel draws the walker's pictures ahead (tokenlab.widgets.idle). Without this pause
-#: the first clicks right after *Run All* may each wait for a picture to be drawn (~250 ms).
-READ_INTRO_MS = 1500
+#: the idle kernel draws the walker's pictures ahead (tokenlab.widgets.idle) and then marks the
+#: walker with this class. The clicks are timed once it is there: before, each first click may
+#: wait for its picture to be drawn (~250 ms) — what a learner who clicks at once would see.
+PICTURES_READY = READY
+#: Drawing every picture of every walker, on a loaded machine, takes less than this.
+PICTURES_TIMEOUT_MS = 120_000
 
 
 def _click_walker(page: Any, index: int, button: Any, want: int) -> tuple[float, float]:
     """Click a walker's ``button`` and wait until it shows step ``want``: seconds from the
     click to the DOM update (in the page), and Playwright's round trip (in Python)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.evaluate(_ARM_WALKER, [index, want])
     start = time.perf_counter()
     button.click()
-    page.wait_for_function(_WALKER_DONE, timeout=30_000)
+    try:
+        page.wait_for_function(_WALKER_DONE, timeout=30_000)
+    except PlaywrightTimeout:
+        probe = page.evaluate("() => window.__tokenlabClick")
+        counter = COUNTER.search(page.locator(".tokenlab-flowwalker").nth(index).inner_text())
+        raise AssertionError(
+            f"walker {index} did not show step {want} 30 s after the click: the click "
+            f"{'reached' if probe['start'] is not None else 'never reached'} the walker; it "
+            f"shows {counter.group(0) if counter else 'no counter'}; kernel "
+            f"{kernel_status(page)}") from None
     round_trip = time.perf_counter() - start
     probe = page.evaluate("() => window.__tokenlabClick")
     return (probe["end"] - probe["start"]) / 1000, round_trip
@@ -193,7 +232,9 @@ def walk_flows(page: Any) -> tuple[list[str], list[float], list[float]]:
         walker.scroll_into_view_if_needed()
         nxt = walker.locator("button", has_text="Next")
         back = walker.locator("button", has_text="Back")
-        page.wait_for_timeout(READ_INTRO_MS)
+        page.wait_for_function(
+            "([i, ready]) => document.querySelectorAll('.tokenlab-flowwalker')[i]"
+            ".classList.contains(ready)", arg=[i, PICTURES_READY], timeout=PICTURES_TIMEOUT_MS)
         for button, step, end in ((nxt, 1, None), (back, -1, "0")):
             for _ in range(50):
                 counter = COUNTER.search(walker.inner_text())

@@ -74,12 +74,12 @@ def _open_and_run(page: Any, lab: Lab, name: str, attempts: int = 3) -> float:
     for attempt in range(1, attempts + 1):
         try:
             open_notebook(page, lab.notebook_url(name))
-            page.wait_for_timeout(1000)  # let the freshly opened notebook settle
             return run_all(page)
-        except PlaywrightTimeout:
+        except PlaywrightTimeout as timeout:
             if attempt == attempts:
                 raise
-            print(f"{name}: attempt {attempt} timed out; opening the notebook again")
+            print(f"{name}: attempt {attempt} timed out ({str(timeout).splitlines()[0]}); "
+                  "opening the notebook again")
     raise AssertionError("unreachable")
 
 
@@ -165,6 +165,7 @@ def _drive_start_page(page: Any) -> list[float]:
     clock = page.locator(".tokenlab-clockcontrol").nth(0)
     clock.scroll_into_view_if_needed()
     predicate, arg = text_matches("tokeninspector", 0, "expired")
-    latency = _click_and_wait(page, clock.locator("button", has_text="+5 min"), predicate, arg)
+    latency = _click_and_wait(page, clock.locator("button", has_text="+5 min"), predicate, arg,
+                              watch=("clockcontrol", "tokeninspector"))
     assert "00:15:00" in widget_text(page, "clockcontrol", 0)
     return [latency]

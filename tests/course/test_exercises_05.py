@@ -3,21 +3,120 @@ the answer the check calls right is what tokenlab's authorization server actuall
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from tokenlab import AuthServer, Client, ResourceServer, SimClock
+from tokenlab import AuthServer, Client, ResourceServer, SimClock, TokenError
 from tokenlab.course.exercises import exercise, for_notebook
 
 from ..conftest import API, ISSUER
 
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "05-expiry-and-refresh.ipynb"
 RIGHT = "at 17:00, 8 hours after she logged in"
 RIGHT_TYPO = RIGHT + "x"
 GARBAGE = [None, "", "   ", 42, 3.5, True, ["x"], {"a": 1}, "é" * 5000, b"\xff", float("nan"),
            10**5000, "at 17:00", RIGHT_TYPO]
 
 
-def test_notebook_05_has_both_exercises_in_order() -> None:
-    assert [e.key for e in for_notebook("05")] == ["expiry-boundary", "refresh-family-expiry"]
+def test_notebook_05_asks_the_prediction_first_then_the_two_exercises() -> None:
+    assert [(e.key, e.kind) for e in for_notebook("05")] == [
+        ("reuse-after-theft", "predict"), ("expiry-boundary", "reason"),
+        ("refresh-family-expiry", "reason")]
+
+
+REUSE_RIGHT = "the app is refused, and the whole family is revoked: the thief's tokens die too"
+
+
+def test_reuse_after_theft_right_answer() -> None:
+    e = exercise("reuse-after-theft")
+    assert REUSE_RIGHT in e.choices and e.answer == REUSE_RIGHT
+    verdict = e.check(REUSE_RIGHT)
+    assert verdict and "RFC 9700 §4.14.2" in verdict.reason and "tokenlab's policy" in verdict.reason
+    assert e.check(f"  {REUSE_RIGHT}\n")
+
+
+@pytest.mark.parametrize(("answer", "why"), [
+    ("the app is refused; the thief keeps going, since his refresh token is the newest",
+     "newest one included"),
+    ("the server spots the thief: his tokens are revoked, and the app gets new ones",
+     "cannot tell"),
+    ("the app gets new tokens: its refresh token has not expired yet", "works once"),
+])
+def test_reuse_after_theft_each_wrong_choice_says_why(answer: str, why: str) -> None:
+    e = exercise("reuse-after-theft")
+    assert answer in e.choices
+    verdict = e.check(answer)
+    assert not verdict and why in verdict.reason
+
+
+@pytest.mark.parametrize("answer", [*GARBAGE, REUSE_RIGHT.upper()],
+                         ids=[f"garbage-{i}" for i in range(len(GARBAGE) + 1)])
+def test_reuse_after_theft_garbage_is_wrong_never_an_error(answer: object) -> None:
+    verdict = exercise("reuse-after-theft").check(answer)
+    assert not verdict and verdict.reason and "Error" not in verdict.reason
+
+
+def test_reuse_after_theft_prompt_asks_about_both_and_gives_neither_away() -> None:
+    prompt = exercise("reuse-after-theft").prompt
+    assert "thief" in prompt and "app" in prompt
+    assert "revoke" not in prompt and "family" not in prompt
+
+
+def test_reuse_after_theft_is_predicted_before_the_app_refreshes_and_not_given_away() -> None:
+    """The box sits right before the cell where the app presents the refresh token the thief
+    spent; section 7's prose above it asks for a prediction without giving the answer; the prose
+    after the thief's next try refers back to the prediction."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+
+    def text(i: int) -> str:
+        return "".join(nb[i]["source"])
+
+    box = next(i for i, c in enumerate(nb)
+               if c["cell_type"] == "code" and 'ExerciseBox("reuse-after-theft")' in text(i))
+    codes = [i for i in range(box + 1, len(nb)) if nb[i]["cell_type"] == "code"]
+    assert "app.refresh()" in text(codes[0]) and "thief.get(" in text(codes[1])
+    section = next(i for i, c in enumerate(nb) if text(i).startswith("## 7."))
+    assert section < box
+    above = "\n".join(text(i) for i in range(section, box) if nb[i]["cell_type"] == "markdown")
+    assert "predict" in above.lower()
+    for giveaway in ("revoke", "family is", "whoever", "dies", "dead", "limits"):
+        assert giveaway not in above, f"the prose above the box says {giveaway!r}"
+    after = next(i for i in range(codes[1] + 1, len(nb)) if nb[i]["cell_type"] == "markdown")
+    assert "prediction" in text(after), "the prose after the reveal refers back to the prediction"
+
+
+def test_rfc9700_4_14_2_the_thief_refreshes_first_and_the_app_sets_off_the_alarm() -> None:
+    """The prompt's story on the real server: the thief refreshes with a stolen refresh token;
+    the app then presents the spent one. The app is refused and gets nothing new; the thief's
+    access token (far from its exp) and his newest refresh token are refused from then on."""
+    clock = SimClock()
+    auth = AuthServer(ISSUER, clock=clock, seed=1)
+    api = ResourceServer(API, auth)
+    auth.register_user("alice", "correct horse battery staple")
+    spa = auth.register_client("weather-spa", ["weather:read"], public=True,
+                               redirect_uris=["https://app.example/callback"])
+    app = Client(auth, spa, api, grant="authorization_code", scope="weather:read",
+                 storage="localStorage")
+    assert app.login("alice", "correct horse battery staple")
+    login = clock.time()
+    clock.advance(60)
+    stolen = app.storage.readable_by_script()["refresh_token"]
+    thief = Client(auth, spa, api, grant="authorization_code", name="thief")
+    thief.storage.save({"refresh_token": stolen})
+    assert thief.refresh() and thief.get("/weather").status == 200
+    thief_access, thief_refresh = thief.access_token, thief.refresh_token
+    clock.advance(240)
+    assert not app.refresh()  # the app's token is within its lifetime, yet spent
+    assert app.refresh_token is None and "family is revoked" in (app.last_error or "")
+    clock.advance(30)
+    assert clock.time() - login < 60 + auth.access_ttl  # the thief's access token is not expired
+    refused = api.check(thief_access).failed_step  # ... and is refused all the same
+    assert refused is not None and "revoked" in refused.detail
+    with pytest.raises(TokenError):
+        auth.refresh(thief_refresh or "", spa.client_id)
+    assert thief.get("/weather").status == 401
 
 
 def test_refresh_family_expiry_right_answer() -> None:

@@ -280,6 +280,26 @@ def test_flow_walker_draws_ahead_while_the_kernel_is_idle(monkeypatch: pytest.Mo
     assert bytes(walker.diagram.value) == fresh_picture(LOGOUT, len(LOGOUT))
 
 
+def test_flow_walker_says_when_every_picture_is_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The class ``tokenlab-pictures-ready`` appears once every picture of the walk is drawn, so
+    a page (the browser tests, a teacher's script) can wait for it instead of sleeping."""
+    DrawingSpy(monkeypatch)
+    walker = FlowWalker(REFRESH)
+    assert READY not in walker._dom_classes
+    walker.go_to(3)
+    assert READY not in walker._dom_classes
+    while walker._draw_ahead():
+        assert READY not in walker._dom_classes
+    assert READY in walker._dom_classes
+    other = FlowWalker(LOGOUT)
+    other.draw_all()
+    assert READY in other._dom_classes
+    assert READY in FlowWalker(REFRESH, diagrams=False)._dom_classes  # nothing to draw
+
+
+READY = "tokenlab-pictures-ready"
+
+
 def test_flow_walker_without_diagrams_draws_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     spy = DrawingSpy(monkeypatch)
     walker = FlowWalker(REFRESH, diagrams=False)

@@ -13,7 +13,10 @@ from . import idle
 from .common import RUN_HINT, View, badge, escape, guarded, paragraphs
 from .messages import step_html
 
-__all__ = ["FlowWalker"]
+__all__ = ["READY", "FlowWalker"]
+
+#: The CSS class a walker gets once every picture of its walk is drawn.
+READY = "tokenlab-pictures-ready"
 
 
 class FlowWalker(View):
@@ -68,6 +71,8 @@ class FlowWalker(View):
         self._run: FlowRun = flow.run(0)
         self._text = ""
         self._show(self._run)
+        if not diagrams:
+            self._ready()
         if diagrams:
             me = weakref.ref(self)
             idle.when_idle(lambda: (walker := me()) is not None and walker._draw_ahead())
@@ -169,7 +174,14 @@ class FlowWalker(View):
         """The picture of the first ``shown`` events of the whole flow, drawn if not yet."""
         if shown not in self._pngs:
             self._pngs[shown] = self._draw(self._whole_trace(), shown)
+            if not self._missing():
+                self._ready()
         return self._pngs[shown]
+
+    def _ready(self) -> None:
+        """Say on the page that every click will find its picture drawn (the class
+        :data:`READY`): something to wait for, instead of a pause."""
+        self.add_class(READY)
 
     def _draw(self, trace: tuple[Event, ...], shown: int) -> bytes:
         from ..viz import sequence_diagram, to_png  # matplotlib: only when a picture is drawn

@@ -1,4 +1,5 @@
-"""Notebook 04, the login flow: a PKCE pair, and where a browser app keeps its tokens."""
+"""Notebook 04, the login flow: what a stolen code is worth, a PKCE pair, and where a browser
+app keeps its tokens."""
 
 from __future__ import annotations
 
@@ -34,7 +35,42 @@ def check_pkce_pair(verifier: Any, challenge: Any = None) -> Verdict:
                          "can exchange the code")
 
 
+STOLEN_CODE = "400 invalid_grant both times: he has no verifier that hashes to the challenge"
+
 EXERCISES = (
+    Exercise(
+        "stolen-code", "04", "predict",
+        "An attacker copied Alice's authorization code from the redirect and sends it to the "
+        "token endpoint before the app does, with the app's client_id and redirect_uri: once "
+        "with no code_verifier, once with a code_verifier he made himself. The app is a public "
+        "client (no secret). What does the token endpoint answer?",
+        choice(STOLEN_CODE, {
+            STOLEN_CODE: "the server stored the code_challenge with the code and wants the "
+            "verifier whose BASE64URL(SHA256(...)) equals it (RFC 7636 §4.6); only the app has "
+            "that verifier",
+            "200 and tokens: a public client has no secret, so its client_id is all the server "
+            "checks": "the client_id is indeed public — but the code was issued with a "
+            "code_challenge, and the server also wants the verifier behind it, which never "
+            "left the app",
+            "401 invalid_client: the server sees that he is not the real app": "the server "
+            "cannot tell: a public client proves nothing but its client_id, which anyone can "
+            "send. What stops him is the verifier, and the answer is 400 invalid_grant "
+            "(RFC 6749 §5.2)",
+            "400 the first time; 200 with a verifier of his own, since any well-formed one "
+            "will do": "the server hashes his verifier and compares: it does not match the "
+            "stored challenge, and guessing the app's random 43-character verifier is "
+            "hopeless"}),
+        "PKCE ties the code to the app that started the login: the code alone is worth nothing. "
+        "Client authentication is not what stops him — a public client has none.",
+        answer=STOLEN_CODE,
+        hint="At step 1 the app sent only the challenge. What does the server compare it with?",
+        choices=(
+            "200 and tokens: a public client has no secret, so its client_id is all the server "
+            "checks",
+            "401 invalid_client: the server sees that he is not the real app",
+            STOLEN_CODE,
+            "400 the first time; 200 with a verifier of his own, since any well-formed one "
+            "will do")),
     Exercise(
         "pkce-pair", "04", "build",
         "Make a PKCE code_verifier and compute its S256 code_challenge yourself.",

@@ -1,4 +1,5 @@
-"""Notebook 05, expiry and refresh: the moment a token dies, and the end of a login."""
+"""Notebook 05, expiry and refresh: a stolen refresh token meeting reuse detection, the moment a
+token dies, and the end of a login."""
 
 from __future__ import annotations
 
@@ -29,7 +30,37 @@ def expiry_check(ttl: int, leeway: int) -> Callable[[Any], Verdict]:
     return check
 
 
+REUSE = "the app is refused, and the whole family is revoked: the thief's tokens die too"
+
 EXERCISES = (
+    Exercise(
+        "reuse-after-theft", "05", "predict",
+        "The thief refreshed first with the stolen refresh token: he now holds a fresh access "
+        "token and the newest refresh token of Alice's login. Four minutes later Alice's app "
+        "refreshes with the refresh token it still holds, the one the thief already spent. "
+        "What happens to the app, and to the thief?",
+        choice(REUSE, {
+            REUSE: "whoever comes second presents a spent token, so the server knows a copy "
+            "exists — not who holds it. It revokes the family's refresh tokens (RFC 9700 "
+            "§4.14.2) and, by tokenlab's policy, its live access tokens: Alice logs in again, "
+            "and the stolen login is dead",
+            "the app is refused; the thief keeps going, since his refresh token is the newest":
+            "a spent token coming back proves a copy exists, and the server revokes every "
+            "refresh token of the family, the newest one included",
+            "the server spots the thief: his tokens are revoked, and the app gets new ones":
+            "the server cannot tell them apart: a public client has no secret, and both sent "
+            "tokens of the same login. It only knows that two parties hold copies",
+            "the app gets new tokens: its refresh token has not expired yet": "it has not "
+            "expired, but the thief spent it: with rotation, each refresh token works once"}),
+        "Reuse detection does not know who the thief is, and does not need to: it ends the "
+        "login for both. It limits the theft to the moment the real app next refreshes.",
+        answer=REUSE,
+        hint="Section 6: what does the server conclude when a spent refresh token comes back?",
+        choices=(
+            "the app gets new tokens: its refresh token has not expired yet",
+            "the app is refused; the thief keeps going, since his refresh token is the newest",
+            "the server spots the thief: his tokens are revoked, and the app gets new ones",
+            REUSE)),
     Exercise(
         "expiry-boundary", "05", "reason",
         "Another server: its tokens live 600 s, and its API allows 45 s of leeway. How many "
