@@ -1,4 +1,4 @@
-"""Notebook 01, what an API token is: where the token goes in a request."""
+"""Notebook 01, what an API token is: what a bearer token proves, and where it goes in a request."""
 
 from __future__ import annotations
 
@@ -27,7 +27,33 @@ def check_authorization_header(answer: Any, token: str) -> Verdict:
                          "use (RFC 6750 §2.1); a URL would leak it into logs (§2.3)")
 
 
+_COPIED = "200 and a cookie, recorded as for the kid"
+
 EXERCISES = (
+    Exercise(
+        "copied-token", "01", "predict",
+        "The kid's sibling copied the kid's access token and sends it from another room, in the "
+        "same Authorization: Bearer header. What does the kitchen API answer?",
+        choice(_COPIED, {
+            _COPIED: "a bearer token works for any party in possession of it (RFC 6750 §1.2): the "
+            "API checks the token, and the copy is the token, character for character",
+            "401: the API can tell the request does not come from the kid": "nothing in the "
+            "request says who sent it except the token, and the token is genuine. (The sender "
+            "label only names the message on the simulated wire; the API never sees it.)",
+            "403 insufficient_scope: the token was issued to the kid, not to the sibling": "403 "
+            "is for a valid token that lacks a scope; this one grants cookies:take. It names the "
+            "kid's app, but nothing in it says who holds it",
+            "401 invalid_token: a copy no longer matches its signature": "copying changes no "
+            "character: the signature still matches, so the copy passes every check the "
+            "original passes"}),
+        "A bearer token is like cash: holding it is all it takes (RFC 6750 §1.2). That is why a "
+        "token must not leak, and why it should not live long.",
+        answer=_COPIED,
+        hint="What does the API check: the token, or who is sending it?",
+        choices=("401: the API can tell the request does not come from the kid",
+                 "403 insufficient_scope: the token was issued to the kid, not to the sibling",
+                 "401 invalid_token: a copy no longer matches its signature",
+                 _COPIED)),
     Exercise(
         "bearer-header", "01", "build",
         "Write the value of the Authorization header that sends the access token `token`.",
