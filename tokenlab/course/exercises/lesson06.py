@@ -1,4 +1,5 @@
-"""Notebook 06, revocation: which API hears of a revocation, when, and a goal lab."""
+"""Notebook 06, revocation: which API hears of a revocation, when, what a restart forgets, and a
+goal lab."""
 
 from __future__ import annotations
 
@@ -72,6 +73,35 @@ def _introspect(auth: Any, token: str) -> bool | None:
     return auth.introspection.active_access_token(token, now) is not None
 
 EXERCISES = (
+    Exercise(
+        "restart-forgets", "06", "predict",
+        "Alice logged out: her access token is on the denylist, her refresh token's family is "
+        "revoked. Then the authorization server, which keeps all of that in memory, restarts. "
+        "What happens next to (a) the access token at the denylist API, and (b) the refresh "
+        "token at the token endpoint?",
+        choice("access token accepted, refresh token refused", {
+            "access token accepted, refresh token refused":
+                "the restart wiped the denylist, and the token's signature and exp are still "
+                "fine, so the API accepts it again: the denylist fails open. The refresh token "
+                "is now an unknown refresh token, and the server honours only the ones it finds "
+                "in its store: that side fails closed",
+            "both refused":
+                "a revocation is not written in the token: it was an entry in the server's "
+                "memory, and the restart wiped it. The access token's signature and exp are "
+                "still fine, so nothing refuses it any more",
+            "both accepted":
+                "the access token, yes — but a refresh token is honoured only if the server "
+                "finds it in its store, and after the restart it is an unknown refresh token: "
+                "refused",
+            "access token refused, refresh token accepted":
+                "it is the other way round: the API needs the denylist entry to refuse the "
+                "access token, and the server needs the refresh token's record to accept it"}),
+        "What is forgotten can no longer refuse (the denylist fails open) and can no longer "
+        "accept (refresh tokens fail closed). Keep revocations in a store that survives "
+        "restarts.",
+        answer="access token accepted, refresh token refused",
+        choices=("both refused", "access token accepted, refresh token refused",
+                 "both accepted", "access token refused, refresh token accepted")),
     Exercise(
         "stateless-revocation", "06", "reason",
         "Which revocation mode lets a revoked JWT through until it expires?",
