@@ -91,16 +91,31 @@ def run_all(page: Any) -> float:
     assert page.locator(".jp-OutputArea-output").count() == 0, "stored outputs were not cleared"
     start = time.perf_counter()
     menu(page, "Run", "Run All Cells")
-    page.wait_for_function(
-        """() => {
-            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-        }""",
-        timeout=RUN_TIMEOUT_MS,
-    )
+    try:
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            }""",
+            timeout=RUN_TIMEOUT_MS,
+        )
+    except Exception as exc:  # a Playwright timeout: say what the cells show, then re-raise
+        raise type(exc)(f"{str(exc).splitlines()[0]}; {prompt_states(page)}") from exc
     page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]',
                            timeout=RUN_TIMEOUT_MS)
     return time.perf_counter() - start
+
+
+def prompt_states(page: Any) -> str:
+    """What the code cells' prompts say: how many ran (``[3]``), wait or run (``[*]``), or
+    have not been asked to run (``[ ]``), and the kernel's status — a Run All that never
+    reached the kernel leaves every prompt empty; a slow or stuck kernel leaves ``[*]``."""
+    texts = page.eval_on_selector_all(".jp-CodeCell .jp-InputPrompt",
+                                      "els => els.map(e => e.textContent)")
+    ran = sum(bool(re.search(r"\[\d+\]", t)) for t in texts)
+    queued = sum("[*]" in t for t in texts)
+    return (f"{ran} of {len(texts)} cells ran, {queued} queued or running, "
+            f"{len(texts) - ran - queued} not started; kernel {kernel_status(page)}")
 
 
 def error_outputs(page: Any) -> list[str]:

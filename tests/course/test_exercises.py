@@ -167,3 +167,32 @@ def test_status_codes_need_validity_before_scope() -> None:
 def test_verdict_text() -> None:
     assert str(Verdict(True, "yes")) == "✔ Right: yes"
     assert str(Verdict(False, "no")) == "✘ Not yet: no"
+
+
+def test_pkce_pair_says_what_is_wrong_with_a_near_miss_without_giving_the_function_away() -> None:
+    """A learner's usual slips each get their own reason: padding kept, standard base64, hex."""
+    import base64
+    import hashlib
+
+    check = exercise("pkce-pair").check
+    v = make_verifier()
+    digest = hashlib.sha256(v.encode("ascii")).digest()
+    padded = base64.urlsafe_b64encode(digest).decode()
+    assert padded.endswith("=")
+    assert "padding" in check(v, padded).reason
+    standard = base64.b64encode(digest).decode().rstrip("=")
+    if "+" in standard or "/" in standard:  # most digests have one; this one may not
+        assert "'-' and '_'" in check(v, standard).reason
+    assert "hex" in check(v, hashlib.sha256(v.encode()).hexdigest()).reason
+    for wrong in (padded, hashlib.sha256(v.encode()).hexdigest(), "x" * 43):
+        assert "s256_challenge" not in check(v, wrong).reason
+
+
+def test_bearer_header_with_the_token_alone_says_the_scheme_is_missing(world: tuple) -> None:
+    _, _, token, _ = world
+    verdict = exercise("bearer-header").check(token, token)
+    assert not verdict and "token alone" in verdict.reason and token not in verdict.reason
+
+
+def test_expiry_boundary_one_second_early() -> None:
+    assert "too early" in exercise("expiry-boundary").check(644).reason

@@ -6,7 +6,10 @@ before the cell that reveals it, without giving the answer away in the prose abo
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from tokenlab.course.exercises import exercise, for_notebook
 from tokenlab.report import StepStatus
 
 from ..conftest import API, ISSUER
+from ..notebook_cells import run_notebook
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "00-start-here.ipynb"
 GARBAGE = [None, "", "   ", 42, ["x"], {"a": 1}, "é" * 5000, b"\xff", "NOTHING BUT THE TOKEN"]
@@ -172,3 +176,104 @@ def test_on_exp_is_asked_before_the_cell_that_reaches_exp_and_not_given_away() -
     for giveaway in ("on or after", "already dead", "what fails is step 3"):
         assert giveaway not in above.lower(), f"the prose above the box says {giveaway!r}"
     assert "predict" in _prose_after_reveal(box), "the prose after the reveal refers back to it"
+
+
+# -- what a new learner tripped over ---------------------------------------------------------------
+
+def _markdown_cells() -> list[tuple[int, str]]:
+    return [(i, source(c)) for i, c in enumerate(cells()) if c["cell_type"] == "markdown"]
+
+
+def _sections() -> dict[int, str]:
+    """Each numbered section's code, by number."""
+    found: dict[int, str] = {}
+    number = 0
+    for c in cells():
+        heading = re.search(r"^## (\d+)\.", source(c), re.M) if c["cell_type"] == "markdown" else None
+        if heading:
+            number = int(heading.group(1))
+        elif c["cell_type"] == "code" and number:
+            found[number] = found.get(number, "") + source(c) + "\n"
+    return found
+
+
+def test_the_walker_replays_exactly_the_sections_its_steps_show() -> None:
+    """Its steps get a token, use it and end on a 403; its clock never moves. So the sections it
+    "replays" include the one refused with 403 and none where the clock moves."""
+    from tokenlab.scenarios import CLIENT_CREDENTIALS
+
+    prose = next(text for _, text in _markdown_cells() if "`FlowWalker`" in text)
+    said = re.search(r"replays sections (\d+)\D(\d+)", prose)
+    assert said, "the walker's paragraph says which sections it replays"
+    replayed = range(int(said.group(1)), int(said.group(2)) + 1)
+    start, end = CLIENT_CREDENTIALS.run(0), CLIENT_CREDENTIALS.run(len(CLIENT_CREDENTIALS))
+    assert end.world.clock.time() == start.world.clock.time(), "the walker's clock moved"
+    last = end.steps[-1]
+    assert last.message is not None and last.message.status == 403
+    sections = _sections()
+    refused = [n for n, code in sections.items() if 'scope="weather:write"' in code]
+    assert refused and refused[0] in replayed, "the 403 section is replayed"
+    for n in replayed:
+        assert "clock.advance" not in sections[n], f"section {n} moves the clock; the walker does not"
+
+
+def test_every_acronym_an_exercise_offers_is_explained_before_its_box() -> None:
+    """A choice such as "the public key from the JWKS" must not be the first the learner hears
+    of a JWKS."""
+    for e in for_notebook("00"):
+        box = _box_index(e.key)
+        before = _markdown_between(0, box)
+        for text in (*e.choices, e.prompt):
+            for acronym in re.findall(r"\b[A-Z]{3,}\b", text):
+                assert acronym in before, f"{e.key} names {acronym}, not explained before its box"
+
+
+def test_the_prose_above_a_box_says_run_it_before_it_says_check() -> None:
+    """The box appears only once its cell runs: "pick an answer and press Check" cannot come
+    before the instruction to run the box's cell."""
+    for e in for_notebook("00"):
+        above = source(cells()[_box_index(e.key) - 1])
+        if "Check" in above:
+            assert "run" in above[:above.index("Check")], above
+
+
+def test_the_inspector_try_it_says_how_to_edit_a_whole_token_and_which_part() -> None:
+    prose = next(text for _, text in _markdown_cells()
+                 if "`TokenInspector`" in text and "Try it" in text)
+    assert "whole token" in prose, "where the learner finds the whole token to edit"
+    assert "signature" in prose and "payload" in prose and "decod" in prose, prose
+
+
+def _inspector_after_run() -> object:
+    from tokenlab.widgets import TokenInspector
+
+    names: dict[str, object] = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for _ in run_notebook(NOTEBOOK, namespace=names):
+            pass
+    inspector = names["inspector"]
+    assert isinstance(inspector, TokenInspector)
+    return inspector
+
+
+def test_rfc7515_what_the_inspector_shows_for_each_edit_the_try_it_suggests() -> None:
+    """Near the end of the signature: the claims still show, the signature step fails. In the
+    payload: most edits no longer decode, and the inspector names the payload; the others fail
+    the signature."""
+    inspector = _inspector_after_run()
+    whole = inspector.token.value  # type: ignore[attr-defined]
+    header, payload, _ = whole.split(".")
+    near_end = len(whole) - 5
+    edited = whole[:near_end] + ("A" if whole[near_end] != "A" else "B") + whole[near_end + 1:]
+    inspector.token.value = edited  # type: ignore[attr-defined]
+    report = inspector.report  # type: ignore[attr-defined]
+    assert report.failed_step.name == "signature" and report.claims["sub"]
+    outcomes: dict[str, int] = {}
+    for i in range(len(header) + 1, len(header) + 1 + len(payload)):
+        inspector.token.value = whole[:i] + ("x" if whole[i] != "x" else "y") + whole[i + 1:]  # type: ignore[attr-defined]
+        failed = inspector.report.failed_step  # type: ignore[attr-defined]
+        outcomes[failed.name] = outcomes.get(failed.name, 0) + 1
+        if failed.name == "decode":
+            assert "the payload (second part)" in failed.detail, failed.detail
+    assert set(outcomes) == {"decode", "signature"}
+    assert outcomes["decode"] > outcomes["signature"], outcomes

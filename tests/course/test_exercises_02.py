@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tokenlab import AuthServer, ResourceServer, SimClock
+from tokenlab.clock import format_time
 from tokenlab.course.exercises import exercise, for_notebook
 from tokenlab.course.exposure import simulate_exposure
 from tokenlab.report import VerificationReport
@@ -93,3 +94,58 @@ def test_prose_in_layers() -> None:
         assert re.match(r"<details>\n<summary><b>Go deeper:</b> [^<\n]+</summary>\n\n", block), block
         assert block.endswith("\n\n</details>"), block[-80:]
     assert markdown.count("<details>") == markdown.count("</details>") == len(blocks)
+
+
+# -- what a new learner tripped over ---------------------------------------------------------------
+
+def _cells() -> list[dict]:
+    return json.loads((NOTEBOOKS / "02-keys-vs-tokens.ipynb").read_text(encoding="utf-8"))["cells"]
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def _printed(cell: dict) -> str:
+    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
+
+
+def _markdown() -> str:
+    return "\n".join(_source(c) for c in _cells() if c["cell_type"] == "markdown")
+
+
+def test_rfc7519_2_a_printed_numericdate_shows_the_time_it_means() -> None:
+    printed = "\n".join(_printed(c) for c in _cells() if c["cell_type"] == "code")
+    found = re.findall(r"^ *(exp|iat): (\d+)(.*)$", printed, re.M)
+    assert found, "the notebook prints the exp and iat claims"
+    for name, seconds, rest in found:
+        assert format_time(int(seconds)) in rest, f"{name}: {seconds} without the time it means"
+    assert "NumericDate" in _markdown() and "RFC 7519 §2" in _markdown()
+
+
+def test_the_prose_counts_the_tries_the_simulation_makes() -> None:
+    """Tried at the leak and every minute up to and including 24 h: said in words, so "1441 of
+    1441 tries" does not puzzle."""
+    tries = len(simulate_exposure("count", SimClock(), lambda: None, duration=DAY, every=60).tries)
+    assert f"{tries:,}" in _markdown(), f"the prose never says {tries:,} tries"
+
+
+def test_the_prose_says_each_simulation_moves_the_shared_clock_on() -> None:
+    """One clock for the whole notebook: each day-long simulation moves it a day and a minute on,
+    so the second leak starts on 2 January. Said before the dates show it."""
+    clock = SimClock()
+    start = clock.time()
+    simulate_exposure("a day", clock, lambda: None, duration=DAY, every=60)
+    assert clock.time() - start == DAY + 60
+    cells = _cells()
+    first = next(i for i, c in enumerate(cells) if "simulate_exposure(" in _source(c)
+                 and c["cell_type"] == "code")
+    dated = next(i for i, c in enumerate(cells) if "2030-01-02" in _printed(c))
+    before = "\n".join(_source(c) for c in cells[first - 1:dated] if c["cell_type"] == "markdown")
+    assert re.search(r"clock[^.]*a day and a minute", before), before
+
+
+def test_seeded_demo_only_is_explained() -> None:
+    printed = "\n".join(_printed(c) for c in _cells() if c["cell_type"] == "code")
+    assert "seeded: demo-only" in printed
+    assert re.search(r"`seeded: demo-only`[^.]*seed", _markdown())

@@ -106,3 +106,9 @@ def test_prose_in_layers() -> None:
         assert re.match(r"<details>\n<summary><b>Go deeper:</b> [^<\n]+</summary>\n\n", block), block
         assert block.endswith("\n\n</details>"), block[-80:]
     assert markdown.count("<details>") == markdown.count("</details>") == len(blocks)
+
+
+def test_coming_next_names_the_next_notebook_only() -> None:
+    """The next notebook is 04: the attack notebooks are "coming", not "coming next"."""
+    markdown = "\n".join(source(c) for c in cells() if c["cell_type"] == "markdown")
+    assert "coming next" not in markdown.lower()

@@ -23,9 +23,9 @@ CALLBACK = "https://app.example/callback"
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "04-login-flow.ipynb"
 
 
-def test_notebook_04_asks_the_prediction_first_then_builds_then_reasons() -> None:
+def test_notebook_04_asks_two_predictions_then_builds() -> None:
     assert [(e.key, e.kind) for e in for_notebook("04")] == [
-        ("stolen-code", "predict"), ("pkce-pair", "build"), ("safe-storage", "reason")]
+        ("stolen-code", "predict"), ("safe-storage", "predict"), ("pkce-pair", "build")]
 
 
 def test_stolen_code_right_answer() -> None:
@@ -129,3 +129,36 @@ def test_safe_storage_each_wrong_choice_says_why(answer: str, why: str) -> None:
 def test_safe_storage_solution_says_storage_does_not_contain_xss() -> None:
     """Issue 10, 2b: storage limits theft; an injected script still acts in the page."""
     assert "does not contain" in exercise("safe-storage").explanation
+
+
+def test_safe_storage_is_predicted_before_the_injected_script_reads_and_not_given_away() -> None:
+    """A new learner found the answer stated just above the box. Now the box sits right before
+    the cell where an injected script reads each place; section 6's prose above it asks for a
+    prediction and names no winner; the prose after the reveal refers back to the prediction."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+
+    def text(i: int) -> str:
+        return "".join(nb[i]["source"])
+
+    box = next(i for i, c in enumerate(nb)
+               if c["cell_type"] == "code" and 'ExerciseBox("safe-storage")' in text(i))
+    reveal = next(i for i in range(box + 1, len(nb)) if nb[i]["cell_type"] == "code")
+    assert "readable_by_script()" in text(reveal)
+    section = next(i for i, c in enumerate(nb) if text(i).startswith("## 6."))
+    assert section < box
+    above = "\n".join(text(i) for i in range(section, box) if nb[i]["cell_type"] == "markdown")
+    assert "predict" in above.lower()
+    for giveaway in ("strongest", "safest", "best", "worst", "reads nothing", "cannot read",
+                     "not in `localStorage`"):
+        assert giveaway not in above.lower(), f"the prose above the box says {giveaway!r}"
+    after = next(i for i in range(reveal + 1, len(nb)) if nb[i]["cell_type"] == "markdown")
+    assert "prediction" in text(after), "the prose after the reveal refers back to the prediction"
+
+
+def test_coming_next_names_the_next_notebook_only() -> None:
+    """The next notebook is 05: a notebook not written yet is "coming later", not "coming
+    next"."""
+    markdown = "\n".join("".join(c["source"]) for c in
+                         json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+                         if c["cell_type"] == "markdown")
+    assert "coming next" not in markdown.lower()

@@ -4,6 +4,7 @@ the answer the check calls right is what tokenlab's authorization server actuall
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,28 @@ def test_refresh_family_expiry_matches_the_server() -> None:
     assert clock.time() == login + 8 * 3600
     assert not app.refresh()
     assert "rotation never extends it" in (app.last_error or "")
+
+
+def _markdown() -> str:
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+def test_rotation_never_extending_a_login_is_stated_as_tokenlabs_policy() -> None:
+    """Issue 10 item 2b: other servers legitimately slide a login's end (with a cap) or end it
+    when unused; the main text must not state tokenlab's rule as a general fact."""
+    main_path = re.sub(r"<details>.*?</details>", "", _markdown(), flags=re.S)
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", main_path) if "never extends" in s]
+    assert sentences, "the main text states the rule"
+    for sentence in sentences:
+        assert "tokenlab" in sentence, sentence
+
+
+def test_the_timeline_prose_says_the_thiefs_access_token_died_before_its_bar_ends() -> None:
+    """The picture draws the thief's access token solid to its exp; the main text says it died
+    when the family was revoked, and the Go deeper block does not claim that only POST /revoke
+    hatches a bar (a refresh token spent by rotation is hatched too)."""
+    markdown = _markdown()
+    assert "hatches a token only where" not in markdown
+    main_path = re.sub(r"<details>.*?</details>", "", markdown, flags=re.S)
+    assert re.search(r"thief's access token[^.]*died at 00:05", main_path)

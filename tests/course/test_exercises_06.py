@@ -178,3 +178,87 @@ def test_introspection_cache_delay_reads_minutes_too() -> None:
     """'40 minutes' is a duration a person may type: read, and judged wrong with a reason."""
     verdict = exercise("introspection-cache-delay").check("40 minutes")
     assert not verdict and "count from the moment" in verdict.reason
+
+
+# -- what a new learner tripped over ----------------------------------------------------------------
+
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"}
+
+
+def markdown_between(start: int, stop: int) -> list[str]:
+    return [source(c) for c in cells()[start:stop] if c["cell_type"] == "markdown"]
+
+
+def index_of(predicate) -> int:
+    found = [i for i, c in enumerate(cells()) if predicate(c)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def unlabelled(line: str) -> bool:
+    """A printed line that does not say what it shows: a bare repr, list, dict or JSON at the
+    start of the line, or a few bare words with no label (such as a lone 'Bearer')."""
+    if not line.strip():
+        return False
+    return bool(re.match(r"[A-Z]\w*\(", line) or re.match(r"[\[{]['\"]", line)
+                or re.fullmatch(r"[\w-]+( [\w-]+){0,3}", line))
+
+
+def test_the_restart_is_not_answered_in_prose_before_the_cells_that_reveal_it() -> None:
+    """Between the box and the cell that sends the revoked refresh token, no markdown states an
+    outcome: the learner sees it first in the cells' output."""
+    box = index_of(lambda c: f'ExerciseBox("{RESTART}")' in source(c))
+    refresh = index_of(lambda c: "auth.refresh(refresh" in source(c))
+    assert box < refresh
+    for text in markdown_between(box + 1, refresh):
+        said = re.search(r"accept|refus|forg[eo]t|fails? (open|closed)|wiped", text, re.I)
+        assert said is None, f"the prose answers the prediction before the cells do: {said[0]!r}"
+
+
+def test_section_6_states_the_time_left_that_the_restart_cell_prints() -> None:
+    """The section's first paragraph says how long the revoked access token has before its exp;
+    the restart cell prints the same duration."""
+    restart = cells()[index_of(lambda c: "auth.restart()" in source(c))]
+    left = re.search(r"expires in (.+?) \(at", outputs(restart))
+    assert left is not None, outputs(restart)
+    intro = cells()[index_of(lambda c: source(c).startswith("## 6."))]
+    assert f"{left[1]} from its `exp`" in source(intro), (left[1], source(intro))
+
+
+def test_section_4_counts_the_checks_and_calls_its_cells_make() -> None:
+    """The prose after the cached introspection run counts the checks that cell printed and the
+    introspection calls made in all (the cell before made the first)."""
+    i = index_of(lambda c: "introspection calls so far" in outputs(c))
+    printed = outputs(cells()[i])
+    rows = [line for line in printed.splitlines() if line.startswith("t+")]
+    calls = int(re.findall(r"introspection calls so far: (\d+)", printed)[-1])
+    prose = next(source(c) for c in cells()[i + 1:] if c["cell_type"] == "markdown")
+    assert f"{NUMBER_WORDS[len(rows)]} checks" in prose, (len(rows), prose)
+    assert f"{NUMBER_WORDS[calls]} calls" in prose, (calls, prose)
+
+
+def test_the_logout_walker_prompt_names_what_step_3_shows() -> None:
+    """Step 3 of the LOGOUT walker shows one POST /revoke in full and lists the other under 'Also
+    on the wire'; the Try it prompt names the one shown in full by its token_type_hint."""
+    from tokenlab.scenarios import LOGOUT
+
+    step = LOGOUT.run(3).steps[2]
+    assert step.message is not None and step.message.path == "/revoke"
+    hint = re.search(r"token_type_hint=(\w+)", step.message.render())
+    assert hint is not None
+    assert [e.path for e in step.other_events] == ["/revoke"]
+    walker = index_of(lambda c: "FlowWalker(LOGOUT)" in source(c))
+    prompt = source(cells()[walker - 1])
+    assert "Try it" in prompt
+    assert hint[1].replace("_", " ") in prompt and "Also on the wire" in prompt, prompt
+    assert "the two `POST /revoke` requests" not in prompt
+
+
+def test_printed_values_say_what_they_are() -> None:
+    """No stored output line is a bare repr, list or word; the refresh families listed in
+    section 7 are called families on their line."""
+    for c in cells():
+        for line in outputs(c).splitlines():
+            assert not unlabelled(line), f"an unlabelled printed value: {line!r}"
+            if re.search(r"\[['\"][\w-]{12}['\"]\]", line):
+                assert "famil" in line.split("[")[0], f"a list of ids that does not say what: {line!r}"

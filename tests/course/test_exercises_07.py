@@ -117,3 +117,101 @@ def test_prose_in_layers() -> None:
         assert re.match(r"<details>\n<summary><b>Go deeper:</b> [^<\n]+</summary>\n\n", block), block
         assert block.endswith("\n\n</details>"), block[-80:]
     assert markdown.count("<details>") == markdown.count("</details>") == len(blocks)
+
+
+# -- what a new learner tripped over ----------------------------------------------------------------
+
+
+def index_of(predicate) -> int:
+    found = [i for i, c in enumerate(cells()) if predicate(c)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def unlabelled(line: str) -> bool:
+    """A printed line that does not say what it shows: a bare repr, list, dict or JSON at the
+    start of the line, or a few bare words with no label (such as a lone 'Bearer')."""
+    if not line.strip():
+        return False
+    return bool(re.match(r"[A-Z]\w*\(", line) or re.match(r"[\[{]['\"]", line)
+                or re.fullmatch(r"[\w-]+( [\w-]+){0,3}", line))
+
+
+def test_the_status_code_rule_comes_after_the_prediction() -> None:
+    """Predict first, then the rule: no markdown before the box names 401, 403 or
+    insufficient_scope (request 2 would be the only one left to predict); the prose after the
+    reveal states both codes with RFC 6750 §3.1."""
+    box = index_of(lambda c: f'ExerciseBox("{KEY}")' in source(c))
+    for c in cells()[:box]:
+        if c["cell_type"] == "markdown":
+            said = re.search(r"\b40[13]\b|insufficient_scope|invalid_token", source(c))
+            assert said is None, f"the rule is given before the prediction: {said[0]!r}"
+    reveal = next(i for i, c in enumerate(cells()) if i > box and c["cell_type"] == "code")
+    after = next(source(c) for c in cells()[reveal + 1:] if c["cell_type"] == "markdown")
+    assert all(s in after for s in ("403", "401", "RFC 6750 §3.1")), after
+
+
+def test_the_goal_lab_names_the_request_it_asks_about() -> None:
+    """'Make the same API answer it with 401': the sentence that asks for 401 names POST
+    /weather, in the notebook and in the box's prompt."""
+    lab = next(source(c) for c in cells() if source(c).startswith("**Goal lab.**"))
+    asks = [s for s in re.split(r"(?<=[.:])\s+", lab) if "401" in s and "answer" in s]
+    assert asks and all("POST /weather" in s for s in asks), asks
+    assert re.search(r"answer a POST /weather with 401", exercise("401-not-403").prompt)
+
+
+def test_token_requests_prose_agrees_with_the_table() -> None:
+    """The table's token requests grow from 100 to 500 API requests (time passes, tokens
+    expire); the main text says each app asks every access_ttl, so they grow with time."""
+    table = outputs(cells()[index_of(lambda c: "load_table(results)" in source(c))])
+    tokens = {int(row.split()[0]): int(row.split()[-1]) for row in table.splitlines()
+              if re.match(r"\s*\d+\s+none\b", row)}
+    assert tokens[500] > tokens[100], tokens
+    bullet = next(line for c in cells() if c["cell_type"] == "markdown"
+                  for line in re.sub(r"<details>.*?</details>", "", source(c), flags=re.S)
+                  .split("\n* ") if line.startswith("**Token requests**"))
+    assert "access_ttl" in bullet and "time" in bullet, bullet
+    assert "not with\n  API traffic" not in bullet and "not with API traffic" not in bullet
+
+
+def test_the_access_ttl_cell_is_discussed() -> None:
+    """The markdown after the last code cell quotes its token-request counts."""
+    i = index_of(lambda c: "run_load(" in source(c))
+    counts = re.findall(r"(\d+) token requests", outputs(cells()[i]))
+    assert len(counts) == 3, outputs(cells()[i])
+    prose = next(source(c) for c in cells()[i + 1:] if c["cell_type"] == "markdown")
+    quoted = [n for n in counts if re.search(rf"\b{n}\b", prose)]
+    assert len(quoted) >= 2, (counts, prose)
+
+
+def test_the_inspector_prompt_says_what_a_payload_edit_does() -> None:
+    """'And a letter in the middle part?' is answered: most single-letter edits of the payload
+    stop the token decoding, and the verifier names the payload; the others fail at the
+    signature; none passes. The Try it prompt says so."""
+    clock = SimClock()
+    auth = AuthServer(ISSUER, clock=clock, seed=1)
+    app = auth.register_client("weather-app", ["weather:read"])
+    token = auth.client_credentials(app.client_id, app.client_secret, scope="weather:read",
+                                    resource=API).access_token
+    api = ResourceServer(API, auth)
+    header, payload, signature = token.split(".")
+    failed = []
+    for i in range(len(payload)):
+        letter = "a" if payload[i] != "a" else "b"
+        report = api.check(".".join([header, payload[:i] + letter + payload[i + 1:], signature]))
+        assert report.failed_step is not None
+        failed.append(report.failed_step)
+    decode = [s for s in failed if s.name == "decode"]
+    assert {s.name for s in failed} == {"decode", "signature"}
+    assert len(decode) > len(failed) / 2
+    assert all("the payload (second part)" in s.detail for s in decode)
+    prompt = next(source(c) for c in cells() if "middle part" in source(c))
+    after = prompt[prompt.index("middle part"):].split("\n\n")[0]
+    assert re.search(r"decod", after) and "signature" in after, after
+
+
+def test_printed_values_say_what_they_are() -> None:
+    """No stored output line is a bare repr, key set, JSON payload or lone word."""
+    for c in cells():
+        for line in outputs(c).splitlines():
+            assert not unlabelled(line), f"an unlabelled printed value: {line!r}"

@@ -70,6 +70,51 @@ def test_decode_failures(api: ResourceServer, token: str, fact: str) -> None:
     assert ei.value.error == "invalid_token" and ei.value.status == 401
 
 
+def test_rfc7519_7_2_a_changed_character_says_which_part_stopped_being_json(
+        api: ResourceServer, forge: Forge) -> None:
+    """RFC 7519 §7.2 steps 7-10: each part must decode to a JSON object. A learner who changes
+    one character of a real token's payload is told, in words, that the payload no longer
+    decodes to JSON — never a bare parser message such as "Expecting ',' delimiter"."""
+    header, payload, signature = forge().split(".")
+    told = set()
+    for i in range(len(payload)):
+        for c in "AQxz":
+            edited = payload[:i] + c + payload[i + 1:]
+            if edited == payload:
+                continue
+            try:
+                api.verify(f"{header}.{edited}.{signature}")
+            except MalformedTokenError as err:
+                assert err.description.startswith("cannot be decoded: the payload (second part)"), (
+                    err.description)
+                told.add(err.description.split(":")[1])
+            except TokenError:
+                pass  # still JSON: the signature step refuses it
+    assert told, "some edit broke the JSON"
+    with pytest.raises(MalformedTokenError, match=r"the header \(first part\)"):
+        api.verify(f"e30x.{payload}.{signature}")
+
+
+def test_rfc4648_3_5_a_changed_last_character_is_named_as_a_non_canonical_ending(
+        api: ResourceServer, forge: Forge) -> None:
+    """Changing the very last character of a signature often leaves non-zero spare bits, which
+    PyJWT refuses as "padding": the message must not claim the length is wrong."""
+    header, payload, signature = forge().split(".")
+    said = set()
+    for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_":
+        if c == signature[-1]:
+            continue
+        try:
+            api.verify(f"{header}.{payload}.{signature[:-1]}{c}")
+        except MalformedTokenError as err:
+            said.add(err.description)
+        except TokenError:
+            pass
+    assert said and all("canonical base64url ending" in d and "length" not in d for d in said)
+    with pytest.raises(MalformedTokenError, match="length is not one base64url can have"):
+        api.verify(f"{header}.{payload}.{signature}AAA")  # 89 characters: no base64url length
+
+
 def test_huge_input_is_refused_before_parsing(api: ResourceServer) -> None:
     with pytest.raises(MalformedTokenError, match="longer than") as ei:
         api.verify("a" * 1_000_000)

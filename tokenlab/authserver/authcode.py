@@ -234,8 +234,7 @@ class AuthorizationCodeGrant:
                     revoked = i.families.revoke(family, "authorization code reused", now)
                 raise InvalidGrantError(
                     "this code was already used; the tokens issued from it are now revoked "
-                    f"({revoked} live access token{'s' if revoked != 1 else ''}) "
-                    "(RFC 6749 §4.1.2)")
+                    f"(access tokens not expired yet: {revoked}) (RFC 6749 §4.1.2)")
             if now >= record.expires_at:
                 raise ExpiredTokenError(
                     f"the code expired {format_duration(now - record.expires_at)} ago, at "

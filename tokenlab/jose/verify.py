@@ -126,6 +126,33 @@ def _not_base64url(text: str) -> MalformedTokenError:
     raise AssertionError("unreachable: the text matched three base64url parts")  # pragma: no cover
 
 
+_PART_NAMES = {"header": "the header (first part)", "payload": "the payload (second part)",
+               "crypto": "the signature (third part)"}
+
+
+def _undecodable(exc: BaseException, text: str) -> MalformedTokenError:
+    """Why PyJWT could not decode three base64url parts, said for a reader: which part, and
+    what it should be (RFC 7519 §7.2: the header and the payload decode to JSON objects);
+    PyJWT's own words follow in brackets."""
+    said = str(exc)
+    found = re.match(r"Invalid (header|payload|crypto) (padding|string)", said)
+    if found is None:
+        return MalformedTokenError(f"cannot be decoded: {said}")
+    part, what = _PART_NAMES[found.group(1)], found.group(2)
+    if what == "padding" and len(text.split(".")[list(_PART_NAMES).index(found.group(1))]) % 4 == 1:
+        why = ("its length is not one base64url can have: a character is missing or one too "
+               "many")
+    elif what == "padding":
+        why = ("its last character is not a canonical base64url ending: the bits it carries "
+               "beyond the data must be zero (RFC 4648 §3.5)")
+    elif "json object" in said:
+        why = "it decodes to JSON, but not to an object {...} (RFC 7519 §7.2)"
+    else:
+        why = ("it no longer decodes to UTF-8 JSON (RFC 7519 §7.2): a changed character "
+               "usually breaks the JSON inside")
+    return MalformedTokenError(f"cannot be decoded: {part}: {why} [PyJWT: {said}]")
+
+
 def _signature_ok(alg: object, kid: str) -> tuple[StepStatus, str]:
     return (_PASSED, f"{alg} signature valid under trusted key {kid!r}")
 
@@ -254,7 +281,7 @@ class Verifier:
         try:
             decoded = _PYJWT.decode_complete(text, options=_PARSE_ONLY)  # type: ignore[arg-type]
         except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
-            self._fail(MalformedTokenError(f"cannot be decoded: {exc}"), [])
+            self._fail(_undecodable(exc, text), [])
         header: dict[str, Any] = decoded["header"]
         claims: dict[str, Any] = decoded["payload"]
         ok1 = (_PASSED, _DECODED)
@@ -452,7 +479,7 @@ def _revoked(answer: str | TokenError | None, claims: dict[str, Any]) -> TokenEr
     if answer is None or isinstance(answer, TokenError):
         return answer
     jti = claims.get("jti")
-    return RevokedTokenError(f"token {jti!r} was revoked: {answer}",
+    return RevokedTokenError(f"the token with jti {jti!r} was revoked: {answer}",
                              jti=jti if isinstance(jti, str) else None)
 
 

@@ -134,14 +134,18 @@ def _five_renew(world: World) -> Step:
     world.app.login()
     event = world.wire.last
     assert event is not None
+    granted = str(body_of(event).get("scope", ""))
     return Step(
         actor="auth server", title="The app asks again and gets a new token",
         explanation=(
             "With client credentials there is no refresh token (RFC 6749 §4.4.3: SHOULD NOT): "
-            "the app simply repeats step 1 with its id and secret, and the authorization server "
-            "issues a fresh token for another 300 s."),
-        checks=(client_check(world, event),), message=event, part="response",
-        outcome=token_outcome(event))
+            "the app simply repeats steps 1 and 2 — the same request with its id and secret, "
+            "the same checks — and the authorization server issues a fresh token for another "
+            "300 s."),
+        checks=(client_check(world, event),
+                Check("the app is registered for the scope it asked for", event.status == 200,
+                      f"granted {granted!r}" if granted else event.outcome)),
+        message=event, part="exchange", outcome=token_outcome(event))
 
 
 def _five_use_again(world: World) -> Step:
@@ -156,8 +160,9 @@ TOKEN_LIFECYCLE = Scenario(
     name="five steps",
     title="The article's five steps: credentials, token, store, use, expiry — and a new token",
     intro=("The weather app gets a token with its own id and secret, keeps it, uses it, and "
-           "meets the moment it expires; then it asks again. The step numbers are the "
-           "article's."),
+           "meets the moment it expires; then it asks again. That is the article's five steps "
+           "and two more: asking again is step 1 once more, and using the new token step 4. "
+           "Each step shows the article's number."),
     builder=lambda seed: build_world(seed, app="weather-app", grant="client_credentials",
                                      scopes=("weather:read",)),
     steps=(_numbered(1, "credentials", _cc_ask), _numbered(2, "token", _cc_issue),

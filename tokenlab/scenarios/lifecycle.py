@@ -118,7 +118,8 @@ def _reuse(world: World) -> Step:
             "A copy of the first refresh token — from a log, a backup, an XSS — is presented "
             "again. This public app has no secret, so the refresh token alone would do. The "
             "server cannot tell thief from app, so it revokes the whole family: every refresh "
-            "token and every live access token of this login (RFC 9700 §4.14.2)."),
+            "token of this login (RFC 9700 §4.14.2) and, by tokenlab's policy, its access "
+            "tokens that have not expired yet."),
         checks=(Check("the refresh token has not been used before", not refused,
                       str(body_of(event).get("error_description", event.outcome))),))
 
@@ -133,7 +134,8 @@ def _locked_out(world: World) -> Step:
         explanation=(
             "The app's current access token is on the denylist, so the API answers 401; its "
             "refresh token belongs to the revoked family, so refreshing fails too. The app forgets "
-            "its tokens. Painful for Alice — and the thief's copies are dead as well."),
+            "its tokens. Painful for Alice — but whatever a thief copied from this login is worth "
+            "nothing now."),
         report=world.api.check(token), message=world.wire.events[before],
         outcome=f"the app gives up: {world.app.last_error}")
 
@@ -197,7 +199,8 @@ def _replay(world: World) -> Step:
         explanation=(
             "The copy from the log is still well signed and not yet expired — but the API asks "
             "the authorization server's denylist, finds its jti, and refuses it. An API that "
-            "checks only signature and exp would still accept it until exp (notebook 06)."),
+            "checks only signature and exp (revocation='none') would still accept it until "
+            "exp."),
         report=verification(world, event))
 
 

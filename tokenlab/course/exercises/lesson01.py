@@ -16,6 +16,9 @@ def check_authorization_header(answer: Any, token: str) -> Verdict:
     if value.lower().startswith("authorization:"):
         value = value.split(":", 1)[1].strip()
     scheme, _, credential = value.partition(" ")
+    if scheme == token or (len(scheme) > 20 and scheme.count(".") == 2):
+        return Verdict(False, "that is the token alone; the value starts with the scheme: "
+                              "'Bearer', a space, then the token (RFC 6750 §2.1)")
     if scheme.lower() != "bearer":
         return Verdict(False, f"the scheme must be 'Bearer' (RFC 6750 §2.1), not {scheme!r}")
     if credential.strip() != token:

@@ -3,6 +3,7 @@ app keeps its tokens."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from ...authserver.pkce import is_valid_verifier, s256_challenge
@@ -26,16 +27,32 @@ def check_pkce_pair(verifier: Any, challenge: Any = None) -> Verdict:
         return Verdict(False, "a code_verifier is 43 to 128 characters from A-Z a-z 0-9 - . _ ~ "
                               "(RFC 7636 §4.1); make_verifier() makes one")
     if not isinstance(challenge, str) or challenge != s256_challenge(verifier):
-        if challenge == verifier:
-            return Verdict(False, "that is the 'plain' method: the challenge would give the secret "
-                                  "away; send BASE64URL(SHA256(verifier))")
-        return Verdict(False, "the challenge must be BASE64URL(SHA256(verifier)) without '=' "
-                              "padding (RFC 7636 §4.2); s256_challenge(verifier) computes it")
+        return Verdict(False, _why_not_s256(verifier, challenge))
     return Verdict(True, "the server keeps the challenge; only the app that made the verifier "
                          "can exchange the code")
 
 
 STOLEN_CODE = "400 invalid_grant both times: he has no verifier that hashes to the challenge"
+
+def _why_not_s256(verifier: str, challenge: Any) -> str:
+    """What is wrong with a challenge that is not BASE64URL(SHA256(ASCII(verifier)))."""
+    expected = s256_challenge(verifier)
+    if not isinstance(challenge, str):
+        return "the challenge is text: BASE64URL(SHA256(verifier))"
+    if challenge == verifier:
+        return ("that is the 'plain' method: the challenge would give the secret away; send "
+                "BASE64URL(SHA256(verifier))")
+    if challenge.rstrip("=") == expected:
+        return "right digest, but drop the '=' padding: base64url here has none (RFC 7636 §4.2)"
+    if challenge.rstrip("=").replace("+", "-").replace("/", "_") == expected:
+        return ("right digest, but in standard base64: base64url uses '-' and '_' where base64 "
+                "has '+' and '/' (base64.urlsafe_b64encode), and no '=' padding")
+    if challenge.lower() == hashlib.sha256(verifier.encode("ascii")).hexdigest():
+        return ("that is the digest in hex (hexdigest()); encode the 32 raw bytes of "
+                ".digest() with base64url instead")
+    return ("the challenge must be BASE64URL(SHA256(ASCII(verifier))) without '=' padding "
+            "(RFC 7636 §4.2): hash the verifier's bytes, then base64url-encode the digest")
+
 
 EXERCISES = (
     Exercise(
@@ -72,19 +89,9 @@ EXERCISES = (
             "400 the first time; 200 with a verifier of his own, since any well-formed one "
             "will do")),
     Exercise(
-        "pkce-pair", "04", "build",
-        "Make a PKCE code_verifier and compute its S256 code_challenge yourself.",
-        check_pkce_pair,
-        "RFC 7636 §4.2: the challenge is the SHA-256 of the verifier's ASCII bytes, base64url "
-        "encoded, with the '=' padding removed.",
-        code="import base64\nimport hashlib\n\nmy_verifier = make_verifier()\n"
-             "digest = hashlib.sha256(my_verifier.encode('ascii')).digest()\n"
-             "my_challenge = base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')\n"
-             "my_verifier, my_challenge",
-        hint="RFC 7636 §4.2: challenge = BASE64URL(SHA256(verifier)), with no '=' padding."),
-    Exercise(
-        "safe-storage", "04", "reason",
-        "Where should a browser app keep tokens so that an injected script cannot read them?",
+        "safe-storage", "04", "predict",
+        "A script is injected into a browser app's page (XSS) and reads what it can. Where "
+        "should the app keep its tokens so that the script cannot read them?",
         choice("an httpOnly cookie set by a backend-for-frontend", {
             "an httpOnly cookie set by a backend-for-frontend": "the script cannot read an "
             "httpOnly cookie; the backend holds the tokens",
@@ -97,4 +104,15 @@ EXERCISES = (
         answer="an httpOnly cookie set by a backend-for-frontend",
         choices=("localStorage", "sessionStorage", "a cookie without httpOnly",
                  "an httpOnly cookie set by a backend-for-frontend")),
+    Exercise(
+        "pkce-pair", "04", "build",
+        "Make a PKCE code_verifier and compute its S256 code_challenge yourself.",
+        check_pkce_pair,
+        "RFC 7636 §4.2: the challenge is the SHA-256 of the verifier's ASCII bytes, base64url "
+        "encoded, with the '=' padding removed.",
+        code="import base64\nimport hashlib\n\nmy_verifier = make_verifier()\n"
+             "digest = hashlib.sha256(my_verifier.encode('ascii')).digest()\n"
+             "my_challenge = base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')\n"
+             "my_verifier, my_challenge",
+        hint="RFC 7636 §4.2: challenge = BASE64URL(SHA256(verifier)), with no '=' padding."),
 )

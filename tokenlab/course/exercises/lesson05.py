@@ -22,6 +22,9 @@ def expiry_check(ttl: int, leeway: int) -> Callable[[Any], Verdict]:
         if value == ttl + leeway + 1:
             return Verdict(False, "one second too late: the token is refused ON or after the "
                                   "moment, not only after it")
+        if value == ttl + leeway - 1:
+            return Verdict(False, "one second too early: at that moment the API still accepts "
+                                  "it; the first refusal comes a second later")
         if value == ttl:
             return Verdict(False, "that is exp without the leeway; the API tolerates "
                                   f"{leeway} s of clock skew")
@@ -71,9 +74,9 @@ EXERCISES = (
         hint="On or after, not after."),
     Exercise(
         "refresh-family-expiry", "05", "reason",
-        "Alice logs in at 09:00. Access tokens live 5 minutes; the authorization server has "
-        "refresh_ttl = 8 hours and rotates refresh tokens; the app refreshes every 5 minutes "
-        "all day. When must Alice log in again?",
+        "Alice logs in at 09:00 through this course's authorization server: access tokens live "
+        "5 minutes, refresh_ttl = 8 hours, and refresh tokens rotate on every use. The app "
+        "refreshes every 5 minutes all day. When must Alice log in again?",
         choice("at 17:00, 8 hours after she logged in", {
             "at 17:00, 8 hours after she logged in": "every rotated refresh token inherits "
             "the family's absolute expiry, set at the login: rotation never extends it",

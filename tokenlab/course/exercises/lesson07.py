@@ -52,7 +52,7 @@ EXERCISES = (
         choices=("401, 401, 200", "403, 401, 200", "403, 403, 200", "401, 403, 200")),
     Exercise(
         "401-not-403", "07", "goal lab",
-        "Goal lab: make the API answer POST /weather with 401, not 403.",
+        "Goal lab: make the API answer a POST /weather with 401, not 403.",
         check_401_not_403,
         "An expired token is not a good token: the API refuses it before it looks at the scope.",
         code="old = reader.access_token\nclock.advance(300)\nmy_response = api.handle(Request.post(\n"
