@@ -13,15 +13,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "conformance.md"
 REF = re.compile(r"(tests/[\w/]+\.py)::(\w+)")
-SPECS = ("RFC 6749", "RFC 6750", "RFC 7009", "RFC 7519", "RFC 7636", "RFC 7662", "RFC 8414",
-         "RFC 8707", "RFC 8725", "RFC 9068", "RFC 9700")
+SPECS = ("RFC 6749", "RFC 6750", "RFC 7009", "RFC 7519", "RFC 7636", "RFC 7638", "RFC 7662",
+         "RFC 8414", "RFC 8707", "RFC 8725", "RFC 9068", "RFC 9449", "RFC 9700")
 #: The lifecycle suite of issue #3: each of its RFC-named tests must appear in the table.
 LIFECYCLE = ("ground/test_store.py", "jose/test_interop.py", "authserver/test_users.py",
              "authserver/test_password_grant.py", "authserver/test_authcode.py",
              "authserver/test_refresh.py", "authserver/test_revocation.py",
              "authserver/test_introspection.py", "authserver/test_metadata.py",
              "authserver/test_concurrency.py", "authserver/test_password_change.py",
-             "authserver/test_state_writes.py", "api/test_rule_order.py")
+             "authserver/test_state_writes.py", "api/test_rule_order.py",
+             "jose/test_thumbprint.py", "jose/test_dpop_key.py", "jose/test_dpop_verify.py",
+             "jose/test_idtoken.py", "authserver/test_id_token.py", "client/test_id_token.py",
+             "api/test_id_token_at_api.py")
 
 
 def table_rows() -> list[list[str]]:

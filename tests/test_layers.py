@@ -1,8 +1,13 @@
 """The house in rooms stays that way: imports only go down the layers, and no module imports one
 that imports it back — not even under ``TYPE_CHECKING`` or inside a function.
 
-    ground (clock, randomness, errors, report, store) ← jose ← net ← authserver ← api ← client
-    ← course | scenarios ← viz ← widgets
+    ground (clock, randomness, errors, report, store) ← jose ← net ← attacks ← authserver ← api
+    ← client ← course | scenarios ← viz ← widgets
+
+``attacks`` (the fence of vulnerable verifiers) sits right above jose and net: the API picks its
+fenced verifier when a policy switch is on and the authorization server takes its weak HS256 key,
+so both must be able to import it; it verifies with jose and fetches ``jku`` key sets over the
+simulated wire of net.
 
 Every ``import`` of every module of ``tokenlab/`` is read with :mod:`ast` (module level, inside
 functions, under ``if TYPE_CHECKING:``), so the layers cannot quietly rot.
@@ -23,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent / "tokenlab"
 #: the same rank (course, scenarios) do not import each other.
 LAYERS: dict[str, int] = {
     "": 0,  # the ground: modules directly under tokenlab/
-    "jose": 1, "net": 2, "authserver": 3, "api": 4, "client": 5,
-    "course": 6, "scenarios": 6, "viz": 7, "widgets": 8,
+    "jose": 1, "net": 2, "attacks": 3, "authserver": 4, "api": 5, "client": 6,
+    "course": 7, "scenarios": 7, "viz": 8, "widgets": 9,
 }
 #: At most this many modules directly under tokenlab/ besides __init__.py.
 MAX_GROUND_MODULES = 6

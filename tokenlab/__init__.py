@@ -30,6 +30,7 @@ from .errors import (
     InvalidAudienceError,
     InvalidClaimError,
     InvalidClientError,
+    InvalidDPoPProofError,
     InvalidGrantError,
     InvalidHeaderError,
     InvalidIssuerError,
@@ -47,9 +48,12 @@ from .errors import (
     UnknownKeyError,
     UnsupportedGrantTypeError,
     UnsupportedResponseTypeError,
+    UseDPoPNonceError,
 )
+from .jose.dpop import DPoPKey
 from .jose.keys import SigningKey, VerificationKey
 from .jose.policy import VerifierPolicy
+from .jose.thumbprint import jwk_thumbprint
 from .jose.tokens import TokenResponse
 from .jose.verify import VerifiedClaims
 from .net.messages import Request, Response
@@ -66,12 +70,14 @@ __all__ = [
     "AuthorizationRedirect",
     "Client",
     "Clock",
+    "DPoPKey",
     "Event",
     "ExpiredTokenError",
     "InsufficientScopeError",
     "InvalidAudienceError",
     "InvalidClaimError",
     "InvalidClientError",
+    "InvalidDPoPProofError",
     "InvalidGrantError",
     "InvalidHeaderError",
     "InvalidIssuerError",
@@ -101,12 +107,14 @@ __all__ = [
     "UnknownKeyError",
     "UnsupportedGrantTypeError",
     "UnsupportedResponseTypeError",
+    "UseDPoPNonceError",
     "User",
     "VerificationKey",
     "VerificationReport",
     "VerifiedClaims",
     "VerifierPolicy",
     "Wire",
+    "jwk_thumbprint",
     "make_verifier",
     "s256_challenge",
 ]

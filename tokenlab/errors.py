@@ -25,6 +25,7 @@ __all__ = [
     "InvalidAudienceError",
     "InvalidClaimError",
     "InvalidClientError",
+    "InvalidDPoPProofError",
     "InvalidGrantError",
     "InvalidHeaderError",
     "InvalidIssuerError",
@@ -42,6 +43,7 @@ __all__ = [
     "UnknownKeyError",
     "UnsupportedGrantTypeError",
     "UnsupportedResponseTypeError",
+    "UseDPoPNonceError",
 ]
 
 
@@ -265,3 +267,41 @@ class InvalidTargetError(TokenError):
 
     error = "invalid_target"
     status = 400
+
+
+# --- DPoP proofs: RFC 9449 ----------------------------------------------------------------------
+
+
+class InvalidDPoPProofError(TokenError):
+    """A DPoP proof failed a check of RFC 9449 §4.3; ``.check`` names which one (the names and
+    their order are ``tokenlab.jose.dpop_verify.CHECKS``).
+
+    ``invalid_dpop_proof`` is answered 400 at the token endpoint (RFC 9449 §5) and 401 with
+    ``WWW-Authenticate: DPoP error="invalid_dpop_proof"`` at an API (§7.1); the verifier is told
+    which. A proof key that is not the one the token is bound to (``check == "jkt"``) is a fault
+    of the token at an API: §7.1 answers it ``invalid_token`` ("Invalid DPoP key binding").
+    """
+
+    error = "invalid_dpop_proof"
+    status = 400
+
+    def __init__(self, description: str, *, check: str, **kw: Any) -> None:
+        super().__init__(description, **kw)
+        self.check = check
+
+
+class UseDPoPNonceError(TokenError):
+    """The server wants its own nonce in the proof, and the proof has none or not a current one
+    (RFC 9449 §8 at the token endpoint: 400; §9 at an API: 401).
+
+    ``.nonce`` is the fresh nonce to send back in the ``DPoP-Nonce`` header; the client makes a
+    new proof with it and retries. ``.check`` is ``"nonce"``.
+    """
+
+    error = "use_dpop_nonce"
+    status = 400
+    check = "nonce"
+
+    def __init__(self, description: str, *, nonce: str, **kw: Any) -> None:
+        super().__init__(description, **kw)
+        self.nonce = nonce

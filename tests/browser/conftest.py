@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -156,3 +157,21 @@ def browser(lab: Lab) -> Iterator[object]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """When a browser test fails, keep what the page showed: a full-page screenshot and its HTML
+    in artifacts/browser/, named after the test (a failure on a shared machine can then be read
+    afterwards, not guessed)."""
+    outcome = yield
+    report = outcome.get_result()
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when != "call" or not report.failed or page is None:
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^\w.-]+", "_", item.name)
+    with contextlib.suppress(Exception):  # the page may be gone; the failure itself stands
+        page.screenshot(path=str(ARTIFACTS / f"FAILED-{stem}.png"), full_page=True)
+        (ARTIFACTS / f"FAILED-{stem}.html").write_text(page.content(), encoding="utf-8")
+        report.sections.append(("browser artifacts", f"saved {ARTIFACTS}/FAILED-{stem}.png/.html"))

@@ -31,7 +31,13 @@ def allowed_failure(status: int, url: str) -> bool:
     return status == 404 and any(p.fullmatch(path) for p, _ in ALLOWED_404)
 
 
-RUN_TIMEOUT_MS = 60_000
+#: A Run All may take as long as it needs while cells keep finishing; no cell finishing for this
+#: long means the kernel or the page is stuck.
+STALL_MS = 60_000
+#: JS: how many code cells show an execution count, and how many code cells there are.
+_RAN = ("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+        ".filter(p => /\\[\\d+\\]/.test(p.textContent)).length")
+_CELLS = "() => document.querySelectorAll('.jp-CodeCell .jp-InputPrompt').length"
 
 
 @dataclass
@@ -91,18 +97,22 @@ def run_all(page: Any) -> float:
     assert page.locator(".jp-OutputArea-output").count() == 0, "stored outputs were not cleared"
     start = time.perf_counter()
     menu(page, "Run", "Run All Cells")
-    try:
-        page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            }""",
-            timeout=RUN_TIMEOUT_MS,
-        )
-    except Exception as exc:  # a Playwright timeout: say what the cells show, then re-raise
-        raise type(exc)(f"{str(exc).splitlines()[0]}; {prompt_states(page)}") from exc
+    # Wait while the kernel makes progress: fail only when no cell finishes for STALL_MS (a
+    # loaded machine runs the notebook slowly, which is fine; a kernel that stops is not).
+    done = -1
+    while True:
+        now_done = page.evaluate(_RAN)
+        if now_done == page.evaluate(_CELLS) and now_done > 0:
+            break
+        try:
+            page.wait_for_function(f"(k) => ({_RAN})() > k", arg=max(now_done, done),
+                                   timeout=STALL_MS)
+        except Exception as exc:  # a Playwright timeout: say what the cells show, then re-raise
+            raise type(exc)(f"no cell finished for {STALL_MS / 1000:.0f} s; "
+                            f"{prompt_states(page)}") from exc
+        done = now_done
     page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]',
-                           timeout=RUN_TIMEOUT_MS)
+                           timeout=STALL_MS)
     return time.perf_counter() - start
 
 
@@ -283,6 +293,14 @@ def widget_counts(page: Any, expected: dict[str, int], timeout: float = 30_000) 
                   document.querySelectorAll('.tokenlab-' + kind).length === n)""",
             arg=expected, timeout=timeout)
     return {kind: page.locator(f".tokenlab-{kind}").count() for kind in expected}
+
+
+def output_kinds(page: Any) -> dict[str, int]:
+    """How many outputs of each MIME type the notebook shows: widget views that rendered are
+    ``application/vnd.jupyter.widget-view+json``; a view that never came shows ``text/plain``."""
+    kinds = page.eval_on_selector_all(".jp-OutputArea-output",
+                                      "els => els.map(e => e.dataset.mimeType || '?')")
+    return {k: kinds.count(k) for k in sorted(set(kinds))}
 
 
 def text_matches(kind: str, index: int, pattern: str) -> tuple[str, list[Any]]:

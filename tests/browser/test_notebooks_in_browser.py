@@ -21,7 +21,9 @@ from .jlab import (
     _click_and_wait,
     code_cell_count,
     error_outputs,
+    kernel_status,
     open_notebook,
+    output_kinds,
     run_all,
     text_matches,
     text_only_widgets,
@@ -66,21 +68,11 @@ def page(browser: Any) -> Any:
     context.close()
 
 
-def _open_and_run(page: Any, lab: Lab, name: str, attempts: int = 3) -> float:
-    """Open and run. On a loaded machine JupyterLab sometimes misses the first menu clicks or
-    the kernel's first connection; then the page is opened afresh (at most ``attempts`` times)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for attempt in range(1, attempts + 1):
-        try:
-            open_notebook(page, lab.notebook_url(name))
-            return run_all(page)
-        except PlaywrightTimeout as timeout:
-            if attempt == attempts:
-                raise
-            print(f"{name}: attempt {attempt} timed out ({str(timeout).splitlines()[0]}); "
-                  "opening the notebook again")
-    raise AssertionError("unreachable")
+def _open_and_run(page: Any, lab: Lab, name: str) -> float:
+    """Open the notebook and run it. No second attempt: every wait is on a condition (the kernel
+    idle, the splash screen gone, cells finishing), and a failure says what the page showed."""
+    open_notebook(page, lab.notebook_url(name))
+    return run_all(page)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -98,7 +90,10 @@ def test_notebook_in_jupyterlab(lab: Lab, page: Any, artifacts: Path, name: str)
 
     # Every widget rendered: as many live views of each kind as the notebook creates.
     expected = {css: stored_widget_count(path, kind) for kind, css in WIDGETS.items()}
-    assert widget_counts(page, expected) == expected
+    shown = widget_counts(page, expected)
+    assert shown == expected, (
+        f"widget views: {shown}, expected {expected}; outputs by type {output_kinds(page)}; "
+        f"widgets shown as text: {text_only_widgets(page)[:5]}; kernel {kernel_status(page)}")
     # A widget whose view failed to render shows its text/plain repr instead: none may.
     assert text_only_widgets(page) == []
 

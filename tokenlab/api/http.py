@@ -311,12 +311,12 @@ def _forecast(request: Request, claims: VerifiedClaims) -> dict[str, Any]:
 def _update(request: Request, claims: VerifiedClaims) -> dict[str, Any]:
     """``POST /weather``: accepts a report and echoes it back, with who sent it."""
     fields = dict(request.form()) if request.is_form else {}
-    return {"accepted": fields, "by": claims["sub"], "client_id": claims["client_id"]}
+    return {"accepted": fields, "by": claims["sub"], "client_id": claims.get("client_id")}
 
 
 def _me(request: Request, claims: VerifiedClaims) -> dict[str, Any]:
     """``GET /me``: whom the token speaks for — any valid token will do."""
-    return {"sub": claims["sub"], "client_id": claims["client_id"],
+    return {"sub": claims["sub"], "client_id": claims.get("client_id"),
             "scope": claims.get("scope", "")}
 
 

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..authserver.server import AuthServer
 from ..clock import Clock, SystemClock, format_duration, format_time, is_numeric_date
 from ..errors import ExpiredTokenError, NotYetValidError, TokenError
 from ..jose.keys import VerificationKey
-from ..jose.policy import VerifierPolicy
+from ..jose.policy import INSECURE_HMAC_SECRET, INSECURE_SWITCHES, VerifierPolicy
 from ..jose.verify import KeyLookup, RevocationCheck, VerifiedClaims, Verifier
-from ..net.messages import Request, Response, basic_authorization
+from ..net.messages import Request, Response, basic_authorization, outcome_of
 from ..net.wire import Wire
 from ..report import VerificationReport
 from ..store import DENYLIST
 from .http import Handler, Routes, default_routes
 from .http import handle as _handle_http
+
+if TYPE_CHECKING:
+    from ..attacks.internet import SimulatedInternet
 
 __all__ = ["REVOCATION_MODES", "ResourceServer"]
 
@@ -38,6 +41,13 @@ class ResourceServer:
     ``jwks_uri``; such an API cannot learn of revocations). ``leeway`` tolerates clock skew, 0 s
     by default; ``policy`` replaces the whole hardened default. ``wire`` is where :meth:`handle`
     records requests: ``auth.wire`` unless given (a new one for a JWKS-only API).
+
+    A ``policy`` with ``insecure_*`` switches on (the attack lessons' mistakes) is run by the
+    fenced verifier of :mod:`tokenlab.attacks`, and nothing hides it: the repr has one
+    ``INSECURE:`` line per mistake, and every answer on the wire ends ``[INSECURE: ...]`` with a
+    note saying what each mistake breaks. The same goes for an API that trusts an authorization
+    server with a weak HS256 secret. ``internet`` is where a ``jku`` URL is fetched
+    (``insecure_trust_jku_header`` only; a new one on :attr:`wire` unless given).
     """
 
     def __init__(
@@ -53,6 +63,7 @@ class ResourceServer:
         revocation: str | None = None,
         introspection_cache_ttl: float = 0,
         wire: Wire | None = None,
+        internet: SimulatedInternet | None = None,
     ) -> None:
         lookup: KeyLookup
         if auth is not None and not isinstance(auth, AuthServer):
@@ -112,17 +123,35 @@ class ResourceServer:
                 assert reg.client_secret is not None
                 self._credentials = (reg.client_id, reg.client_secret)
                 check = self._ask_authorization_server
-        self._verifier = Verifier(self.policy, lookup, check)
         #: Shared with ``auth`` by default, so one trace shows the whole conversation.
         self.wire: Wire = wire if wire is not None else (
             auth.wire if auth is not None else Wire(self.clock))
+        #: Where a ``jku`` header's URL is fetched (only with ``insecure_trust_jku_header``).
+        self.internet = internet
+        self._verifier: Verifier
+        if self.policy.insecure_switches:  # the fence, loaded only when a mistake is asked for
+            from ..attacks.fence import FencedVerifier
+
+            if self.policy.insecure_trust_jku_header and self.internet is None:
+                from ..attacks.internet import SimulatedInternet
+
+                self.internet = SimulatedInternet(self.wire)
+            self._verifier = FencedVerifier(self.policy, lookup, check, internet=self.internet)
+        else:
+            self._verifier = Verifier(self.policy, lookup, check)
+        weak = auth.keys.current.insecure if auth is not None else None
+        #: The mistakes this API runs with: its policy's switches, and its issuer's weak secret.
+        self.insecure: tuple[str, ...] = (*self.policy.insecure_switches, *((weak,) if weak else ()))
         #: The HTTP endpoints :meth:`handle` serves; the demo ones to start with.
         self.routes: Routes = default_routes()
 
     def handle(self, request: Request, sender: str = "client") -> Response:
         """Serve one HTTP request as RFC 6750 says (see :mod:`tokenlab.api.http`) and record it on
-        :attr:`wire`. Malformed input is a 400, never an error."""
-        return _handle_http(self, request, sender)
+        :attr:`wire`. Malformed input is a 400, never an error. An insecure API's answers are
+        marked INSECURE on the wire."""
+        if not self.insecure:
+            return _handle_http(self, request, sender)
+        return _handle_http(_Marked(self), request, sender)
 
     def route(self, method: str, path: str, scope: str | Iterable[str] | None,
               handler: Handler) -> None:
@@ -183,10 +212,44 @@ class ResourceServer:
         return response.status == 200 and body.get("active") is True
 
     def __repr__(self) -> str:
-        return (
+        return "\n".join([
             f"ResourceServer(audience={self.audience!r}, issuer={self.policy.issuer!r}, "
-            f"leeway={self.policy.leeway}, revocation={self.revocation!r})"
-        )
+            f"leeway={self.policy.leeway}, revocation={self.revocation!r})",
+            *_insecure_lines(self.insecure)])
+
+
+def _insecure_lines(names: Iterable[str]) -> list[str]:
+    """``INSECURE: <mistake> — what it breaks``, one line per mistake."""
+    what = {**INSECURE_SWITCHES, INSECURE_HMAC_SECRET[0]: INSECURE_HMAC_SECRET[1]}
+    return [f"INSECURE: {name} — {what[name]}" for name in names]
+
+
+class _MarkedWire:
+    """The API's wire, with each event it records marked: the outcome ends ``[INSECURE: ...]``
+    (so a one-line summary shows it) and a note says what each mistake breaks (so a rendered
+    trace explains it)."""
+
+    def __init__(self, wire: Wire, names: tuple[str, ...]) -> None:
+        self._wire = wire
+        self._names = names
+
+    def record(self, request: Request, response: Response, *, sender: str, receiver: str,
+               outcome: str | None = None, notes: Iterable[str] = ()) -> object:
+        marked = f"{outcome or outcome_of(response)} [INSECURE: {', '.join(self._names)}]"
+        return self._wire.record(request, response, sender=sender, receiver=receiver,
+                                 outcome=marked, notes=[*notes, *_insecure_lines(self._names)])
+
+
+class _Marked:
+    """The API as :func:`tokenlab.api.http.handle` sees it: itself in every way (attributes are
+    forwarded), except that it records on a marked wire."""
+
+    def __init__(self, api: ResourceServer) -> None:
+        self._api = api
+        self.wire = _MarkedWire(api.wire, api.insecure)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._api, name)
 
 
 _INACTIVE = "the authorization server says it is no longer active (introspection)"

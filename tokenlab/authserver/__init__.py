@@ -7,8 +7,9 @@ reuse detection; :mod:`.authcode`: authorization code + PKCE, :mod:`.pkce`), ref
 families (:mod:`.refresh`), revocation and introspection (:mod:`.revocation`), and its HTTP
 endpoints (:mod:`.http`, which reaches the server only through a protocol).
 
-May import the ground, :mod:`tokenlab.jose` and :mod:`tokenlab.net`; never the API, the client
-or anything above them.
+May import the ground, :mod:`tokenlab.jose`, :mod:`tokenlab.net` and the fenced
+:mod:`tokenlab.attacks` (a weak HS256 secret signs through it); never the API, the client or
+anything above them.
 """
 
 from .authcode import AuthorizationCodeGrant, AuthorizationRedirect

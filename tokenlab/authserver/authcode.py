@@ -6,6 +6,10 @@
    browser is redirected back with a short-lived, single-use ``code`` and the same ``state``.
 3. The app exchanges the code, with its ``code_verifier``, for tokens at the token endpoint.
 
+With ``openid`` in the scope the login is also an OpenID Connect authentication: the
+``nonce`` sent to ``/authorize`` (Core §3.1.2.1) and the time the user logged in are kept with
+the code, and the token response carries an ID token too (Core §3.1.3.3).
+
 A code presented twice is refused, and the tokens already issued from it are revoked
 (RFC 6749 §4.1.2). Public clients must use PKCE; a verifier is refused for a code issued
 without a challenge (a PKCE downgrade, RFC 9700 §2.1.1), and a missing one when a challenge
@@ -28,6 +32,7 @@ from ..errors import (
     TokenError,
     UnsupportedResponseTypeError,
 )
+from ..jose.idtoken import OPENID
 from ..jose.tokens import TokenResponse
 from .grants import require
 from .issuance import TokenIssuer
@@ -78,7 +83,8 @@ class CodeRecord:
     """An issued code, stored under its SHA-256. Immutable: spending it writes a new record.
 
     ``user_version`` is the user's password version when they logged in: a password change
-    before the exchange voids the code (RFC 9700 §4.14.2).
+    before the exchange voids the code (RFC 9700 §4.14.2). ``nonce`` and ``auth_time`` (when the
+    user logged in) go into the ID token of an ``openid`` login (OpenID Connect Core §2).
     """
 
     client_id: str
@@ -91,6 +97,8 @@ class CodeRecord:
     user_version: int
     used: bool = False
     family_id: str | None = None
+    nonce: str | None = None
+    auth_time: float | None = None
 
 
 def _redirect(redirect_uri: str, **params: str | None) -> AuthorizationRedirect:
@@ -135,8 +143,12 @@ class AuthorizationCodeGrant:
         code_challenge_method: str | None = None,
         resource: str | None = None,
         response_type: str = "code",
+        nonce: str | None = None,
     ) -> AuthorizationRedirect:
         """The authorization endpoint: the user logs in here and is redirected with a code.
+
+        ``nonce`` (OpenID Connect Core §3.1.2.1) is passed through unmodified to the ID token of
+        an ``openid`` login, so the client can tell its own login's ID token from a replayed one.
 
         A bad ``client_id`` or ``redirect_uri`` raises (the browser must not be sent to an
         unverified address, RFC 6749 §4.1.2.1); a wrong password raises
@@ -148,6 +160,8 @@ class AuthorizationCodeGrant:
                             ("password", password)):
             if not isinstance(value, str):
                 raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+        if nonce is not None and not isinstance(nonce, str):
+            raise TypeError(f"nonce must be a string, not {type(nonce).__name__}")
         client = i.clients.get(client_id)
         if client is None:
             raise InvalidRequestError(f"unknown client_id {client_id!r}: nothing is redirected")
@@ -181,7 +195,12 @@ class AuthorizationCodeGrant:
                     raise InvalidRequestError(
                         "code_challenge must be BASE64URL(SHA256(code_verifier)): 43 characters "
                         "(RFC 7636 §4.2)")
+            if nonce == "":
+                raise InvalidRequestError("nonce is empty: send a fresh random value, or leave "
+                                          "it out (OpenID Connect Core §3.1.2.1)")
             scopes = i.grant_scopes(client.scopes, scope, client_id)
+            if OPENID in scopes:
+                i.check_id_tokens_possible()
             audience = i.audience(resource)
         except TokenError as err:
             return _redirect(redirect_uri, error=err.error, error_description=err.description,
@@ -197,7 +216,8 @@ class AuthorizationCodeGrant:
             now = i.clock.time()
             code = i.random.token_urlsafe("authorization_code", 32)
             record = CodeRecord(client.client_id, redirect_uri, scopes, user.username, audience,
-                                code_challenge, now + i.code_ttl, user.version)
+                                code_challenge, now + i.code_ttl, user.version, nonce=nonce,
+                                auth_time=now)
             i.store.put(CODE, token_hash(code), record, until=record.expires_at)
         return _redirect(redirect_uri, code=code, state=state)
 
@@ -261,8 +281,16 @@ class AuthorizationCodeGrant:
                 raise InvalidGrantError(
                     "the user's password changed after this code was issued, so the code is "
                     "void: log in again (RFC 9700 §4.14.2)")
+            openid = OPENID in record.scopes
+            if openid:
+                i.check_id_tokens_possible()  # before anything is issued
             response = i.issue_with_refresh(client, record.subject, record.scopes,
                                                 record.audience, user=user)
+            if openid:  # OpenID Connect Core §3.1.3.3: the response carries an ID token too
+                response = replace(response, id_token=i.id_token(
+                    client_id=client.client_id, subject=record.subject,
+                    access_token=response.access_token, nonce=record.nonce,
+                    auth_time=record.auth_time))
             issued = i.families.find_refresh_token(response.refresh_token or "")
             spent = replace(record, used=True, family_id=issued.family_id if issued else None)
             # Keep the spent code while its tokens may live, to recognise a replay.

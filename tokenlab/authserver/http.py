@@ -93,7 +93,7 @@ class AuthorizationServer(Protocol):
                   password: str, scope: str | None = None, state: str | None = None,
                   code_challenge: str | None = None, code_challenge_method: str | None = None,
                   resource: str | None = None, response_type: str = "code",
-                  ) -> AuthorizationRedirect: ...
+                  nonce: str | None = None) -> AuthorizationRedirect: ...
 
 
 Handler = Callable[["AuthorizationServer", Request, list[str]], Response]
@@ -363,7 +363,8 @@ def _authorize(auth: AuthorizationServer, request: Request, notes: list[str]) ->
             client.client_id, redirect_uri, username=username, password=password,
             scope=params.get("scope"), state=state, code_challenge=params.get("code_challenge"),
             code_challenge_method=params.get("code_challenge_method"),
-            resource=params.get("resource"), response_type=params["response_type"])
+            resource=params.get("resource"), response_type=params["response_type"],
+            nonce=params.get("nonce"))
     except AccessDeniedError as err:
         return _page(200, _login_page(auth, client.name, params, err.description + "\n"))
     except TokenError as err:  # not reached after the checks above; never redirect on doubt

@@ -5,8 +5,8 @@ clients, users, store, refresh-token families, lifetimes, the known APIs and the
 mints tokens: an access token alone (RFC 9068), or a token pair in a refresh-token family
 (RFC 6749 §6, RFC 9700 §4.14). The grants (:mod:`.grants`, :mod:`.authcode`) and revocation
 (:mod:`.revocation`) receive it; none of them knows the :class:`~.server.AuthServer` that
-composes them. Binding tokens to a key (DPoP) or adding ID tokens plugs in here, once, rather
-than into every grant.
+composes them. Binding tokens to a key (DPoP) plugs in here, once, rather than into every grant;
+so do ID tokens (OpenID Connect Core §2), minted by :meth:`TokenIssuer.id_token`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from ..clock import Clock
 from ..errors import InvalidGrantError, InvalidRequestError, InvalidScopeError, InvalidTargetError
+from ..jose.idtoken import ID_TOKEN_ALGORITHMS, issue_id_token
 from ..jose.keys import KeyRing
 from ..jose.tokens import TokenResponse, issue_access_token
 from ..randomness import RandomSource
@@ -181,6 +182,29 @@ class TokenIssuer:
             client_id=family.client_id, issued_at=now))
         return TokenResponse(access_token=token, expires_in=self.access_ttl,
                              scope=" ".join(scopes), refresh_token=refresh)
+
+    def check_id_tokens_possible(self) -> None:
+        """Refuse an OpenID Connect request up front when the current key cannot sign ID tokens a
+        client could check: an HS256 secret is shared with no client (Core §10.1)."""
+        algorithm = self.keys.current.algorithm
+        if algorithm not in ID_TOKEN_ALGORITHMS:
+            raise InvalidScopeError(
+                f"this server signs with {algorithm}, a secret it shares with no client, so it "
+                "cannot issue ID tokens a client could check (OpenID Connect Core §10.1); ask "
+                f"without 'openid', or run the server with one of "
+                f"{', '.join(sorted(ID_TOKEN_ALGORITHMS))}")
+
+    def id_token(self, *, client_id: str, subject: str, access_token: str,
+                 auth_time: float | None, nonce: str | None) -> str:
+        """An ID token for the login of ``subject`` at ``auth_time`` (OpenID Connect Core §2),
+        bound to ``access_token`` by ``at_hash`` and signed with the current key. It lives as
+        long as an access token."""
+        self.check_id_tokens_possible()
+        token, _ = issue_id_token(
+            self.keys, issuer=self.issuer, subject=subject, client_id=client_id,
+            access_token=access_token, auth_time=auth_time, nonce=nonce, ttl=self.access_ttl,
+            now=self.clock.time())
+        return token
 
     def _access_token(self, subject: str, client_id: str, audience: str,
                       scopes: tuple[str, ...]) -> tuple[str, dict[str, Any]]:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from ..clock import Clock, SystemClock
 from ..errors import InvalidGrantError, InvalidRequestError, InvalidTargetError
 from ..jose.keys import SUPPORTED_ALGORITHMS, KeyRing, SigningKey
+from ..jose.policy import INSECURE_HMAC_SECRET
 from ..jose.tokens import TokenResponse
 from ..net.messages import Request, Response
 from ..net.wire import Wire
@@ -77,6 +78,10 @@ class AuthServer:
     authorization codes. All state (revocations, families, codes) lives in ``store``, an
     in-memory :class:`~tokenlab.store.MemoryStore` unless another is given.
 
+    ``insecure_hmac_secret`` (with ``algorithm="HS256"``) is a mistake for the attack lessons: the
+    server signs with that weak secret, which one token and a word list reveal (RFC 8725 §3.5);
+    the repr says INSECURE. Rotating the keys draws a strong one.
+
     >>> from tokenlab import SimClock
     >>> auth = AuthServer(issuer="https://auth.example", clock=SimClock(), seed=1)
     """
@@ -92,6 +97,7 @@ class AuthServer:
         refresh_ttl: int = 86400,
         code_ttl: int = 60,
         store: MemoryStore | None = None,
+        insecure_hmac_secret: str | None = None,
     ) -> None:
         self.issuer = _check_issuer(issuer)
         if algorithm not in SUPPORTED_ALGORITHMS:
@@ -104,7 +110,12 @@ class AuthServer:
             raise TypeError(f"clock must be a Clock such as SimClock(), not {type(clock).__name__}")
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.random = RandomSource(seed)
-        self.keys = KeyRing(algorithm, self.random, self.clock)
+        if insecure_hmac_secret is None:
+            self.keys = KeyRing(algorithm, self.random, self.clock)
+        else:  # the fence, loaded only when the mistake is asked for
+            from ..attacks.weak import weak_key_ring
+
+            self.keys = weak_key_ring(insecure_hmac_secret, algorithm, self.random, self.clock)
         self.clients = ClientRegistry(self.random)
         # Seeded course servers hash passwords with a cheaper scrypt cost (still salted scrypt).
         self.users = UserRegistry(self.random, COURSE_COST if self.random.seeded else DEFAULT_COST)
@@ -302,14 +313,17 @@ class AuthServer:
         code_challenge_method: str | None = None,
         resource: str | None = None,
         response_type: str = "code",
+        nonce: str | None = None,
     ) -> AuthorizationRedirect:
         """The authorization endpoint (RFC 6749 §4.1.1): the user logs in here and is redirected
-        with a code; see :meth:`.authcode.AuthorizationCodeGrant.authorize`."""
+        with a code; see :meth:`.authcode.AuthorizationCodeGrant.authorize`. With ``openid`` in
+        the scope, the code's token response carries an ID token with this ``nonce``
+        (OpenID Connect Core §3.1.2.1, §3.1.3.3)."""
         return self._grant(AuthorizationCodeGrant).authorize(
             client_id, redirect_uri, username=username, password=password, scope=scope,
             state=state, code_challenge=code_challenge,
             code_challenge_method=code_challenge_method, resource=resource,
-            response_type=response_type)
+            response_type=response_type, nonce=nonce)
 
     def exchange_code(
         self,
@@ -387,7 +401,9 @@ class AuthServer:
 
     def __repr__(self) -> str:
         seeded = ", seeded: demo-only" if self.random.seeded else ""
+        weak = next((k.insecure for k in self.keys.published() if k.insecure), None)
         return (
             f"AuthServer(issuer={self.issuer!r}, algorithm={self.keys.current.algorithm!r}, "
             f"access_ttl={self.access_ttl}, clients={len(self.clients)}{seeded})"
+            + (f"\nINSECURE: {weak} — {INSECURE_HMAC_SECRET[1]}" if weak else "")
         )

@@ -6,6 +6,10 @@ lesson can show the whole conversation, and an attacker sees exactly what travel
 - logs in with its grant: client credentials (RFC 6749 §4.4), the deprecated password grant
   (§4.3, RFC 9700 §2.4), or the authorization code flow with PKCE and ``state`` (§4.1, RFC 7636),
   driving a simulated browser through the login page *at the authorization server*;
+- with ``openid`` in its scope, also logs the user in with OpenID Connect: it sends a fresh
+  ``nonce`` to ``/authorize`` and validates the ID token of the token response (Core §3.1.3.7:
+  the issuer's keys from its JWKS, ``iss``, ``aud``, ``exp``, ``iat``, ``nonce``, ``at_hash``)
+  before keeping anything; :attr:`Client.id_token_claims` says who logged in;
 - uses only an access token whose ``token_type`` it understands (RFC 6749 §7.1) — ``Bearer``
   (RFC 6750) — and sends it in the ``Authorization`` header (RFC 6750 §2.1), or — to show why
   not — in the URL query (§2.3);
@@ -24,11 +28,14 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..api.http import parse_challenge
 from ..authserver.pkce import S256, is_valid_verifier, s256_challenge
+from ..errors import TokenError
+from ..jose.idtoken import ID_TOKEN_ERROR, OPENID, keys_from_jwks, validate_id_token
+from ..jose.keys import VerificationKey
 from ..net.masking import mask_for_display
 from ..net.messages import FORM, Request, Response, basic_authorization
 from ..randomness import RandomSource
@@ -65,12 +72,15 @@ class _PendingLogin:
 
     state: str
     verifier: str
+    #: The OpenID Connect ``nonce`` sent with an ``openid`` login (Core §3.1.2.1), else ``None``.
+    nonce: str | None = None
 
     def __repr__(self) -> str:
         """The verifier shortened, as the wire shows it (RFC 7636 §7.1: "The security model
         relies on the fact that the code verifier is not learned or guessed by the attacker")."""
+        nonce = "" if self.nonce is None else f", nonce={self.nonce!r}"
         return (f"_PendingLogin(state={self.state!r}, "
-                f"verifier={mask_for_display(self.verifier, 'code_verifier')!r})")
+                f"verifier={mask_for_display(self.verifier, 'code_verifier')!r}{nonce})")
 
 
 class Client:
@@ -128,9 +138,16 @@ class Client:
         #: Why the last login, refresh or logout failed, as ``"error_code: description"``.
         self.last_error: str | None = None
         self._pending: _PendingLogin | None = None
-        #: ``(code, verifier)`` of a redirect that passed the state check, for exchange_code().
-        self._received: tuple[str, str] | None = None
+        #: The code and the pending login of a redirect that passed the state check, for
+        #: exchange_code().
+        self._received: tuple[str, _PendingLogin] | None = None
+        #: The ID token held and its validated claims (OpenID Connect), see id_token_claims.
+        self._identity: tuple[str, dict[str, Any]] | None = None
+        #: The issuer's public keys by kid, from its JWKS, fetched when an ID token needs one.
+        self._issuer_keys: dict[str, VerificationKey] = {}
         meta = auth.metadata()
+        self._issuer: str = meta["issuer"]
+        self._jwks_url: str = meta["jwks_uri"]
         self._token_url: str = meta["token_endpoint"]
         self._revoke_url: str = meta["revocation_endpoint"]
         self._authorize_url: str = meta["authorization_endpoint"]
@@ -164,6 +181,20 @@ class Client:
             return None
         return float(items["obtained_at"]) + float(items["expires_in"])
 
+    @property
+    def id_token(self) -> str | None:
+        """The ID token of the last ``openid`` login, kept with the other tokens."""
+        return self.storage.load().get("id_token")
+
+    @property
+    def id_token_claims(self) -> dict[str, Any] | None:
+        """Who logged in, as the validated ID token says (``sub``, ``auth_time``, ...): a copy,
+        or ``None`` when the app holds no ID token it validated."""
+        held = self.id_token
+        if held is None or self._identity is None or self._identity[0] != held:
+            return None
+        return dict(self._identity[1])
+
     def reload(self) -> None:
         """The page reloads: tokens kept in memory are gone."""
         self.storage.reload()
@@ -193,13 +224,18 @@ class Client:
         verifier = self.random.token_urlsafe(f"{purpose} pkce_verifier", 32)
         assert is_valid_verifier(verifier)
         state = self.random.token_urlsafe(f"{purpose} state", 16)
-        self._pending = _PendingLogin(state, verifier)
+        # OpenID Connect Core §3.1.2.1: a nonce ties the ID token to this login (§15.5.2: a
+        # fresh, unguessable value per login).
+        nonce = self.random.token_urlsafe(f"{purpose} nonce", 16) if self._asks_openid() else None
+        self._pending = _PendingLogin(state, verifier, nonce)
         self._received = None
         assert self.redirect_uri is not None
         params = self._with_target({
             "response_type": "code", "client_id": self.registration.client_id,
             "redirect_uri": self.redirect_uri, "state": state,
             "code_challenge": s256_challenge(verifier), "code_challenge_method": S256})
+        if nonce is not None:
+            params["nonce"] = nonce
         return f"{self._authorize_url}?{urlencode(params)}"
 
     def _authorization_code(self, username: str, password: str) -> bool:
@@ -266,7 +302,7 @@ class Client:
         if not params.get("code"):
             self.last_error = "invalid_request: the redirect carried no code"
             return False
-        self._received = (params["code"], pending.verifier)
+        self._received = (params["code"], pending)
         return True
 
     def exchange_code(self) -> bool:
@@ -277,9 +313,11 @@ class Client:
             self.last_error = "invalid_request: no authorization code received to exchange"
             return False
         assert self.redirect_uri is not None
+        code, pending = received
         return self._accept(self._token_request({
-            "grant_type": "authorization_code", "code": received[0],
-            "redirect_uri": self.redirect_uri, "code_verifier": received[1]}))
+            "grant_type": "authorization_code", "code": code,
+            "redirect_uri": self.redirect_uri, "code_verifier": pending.verifier}),
+            nonce=pending.nonce)
 
     # -- calling the API --------------------------------------------------------------------------
 
@@ -355,6 +393,7 @@ class Client:
         self.storage.clear()
         self._pending = None
         self._received = None
+        self._identity = None
         return ok
 
     # -- the token endpoint -----------------------------------------------------------------------
@@ -377,12 +416,19 @@ class Client:
     def _token_request(self, form: dict[str, str]) -> Response:
         return self.auth.handle(self._authenticated(self._token_url, form), sender=self.name)
 
-    def _accept(self, response: Response, *, refreshed: str | None = None) -> bool:
+    def _accept(self, response: Response, *, refreshed: str | None = None,
+                nonce: str | None = None) -> bool:
         """Keep the tokens of a successful token response; give up on anything else — also on
         a token of a type the app does not understand, keeping none of the response's tokens.
 
         A refresh answer with a new refresh token replaces the spent one; without one, the app
-        keeps using ``refreshed`` (RFC 6749 §6)."""
+        keeps using ``refreshed`` (RFC 6749 §6), and the ID token of the login stays (an ID token
+        in a refresh answer, which OpenID Connect Core §12.2 allows, is not used).
+
+        ``nonce`` is the one an ``openid`` login sent: its response must then carry an ID token
+        that passes :func:`~tokenlab.jose.idtoken.validate_id_token`. A login response whose ID
+        token is refused changes nothing: the app keeps what it held, and says why in
+        :attr:`last_error`."""
         body = response.json()
         token = body.get("access_token")
         if response.status != 200 or not isinstance(token, str):
@@ -392,16 +438,59 @@ class Client:
         scheme = self._understood(body.get("token_type", _MISSING))
         if scheme is None:
             return False
+        identity: tuple[str, dict[str, Any]] | None = None
+        if refreshed is None and (nonce is not None or "id_token" in body):
+            try:
+                identity = self._validated_id_token(body.get("id_token"), token, nonce)
+            except TokenError as err:
+                self.last_error = f"{err.error}: {err.description}"
+                return False
+        held_id_token = self.storage.load().get("id_token") if refreshed is not None else None
         items = {"access_token": token, "token_type": scheme,
                  "obtained_at": repr(self.auth.clock.time()),
                  "expires_in": str(body.get("expires_in", 0)), "scope": str(body.get("scope", ""))}
         refresh_token = body.get("refresh_token")
         if isinstance(refresh_token, str) or refreshed is not None:
             items["refresh_token"] = refresh_token if isinstance(refresh_token, str) else refreshed
+        if identity is not None:
+            items["id_token"] = identity[0]
+            self._identity = identity
+        elif held_id_token is not None:
+            items["id_token"] = held_id_token
         self.storage.clear()
         self.storage.save(items)
         self.last_error = None
         return True
+
+    def _asks_openid(self) -> bool:
+        """Whether the login asks for ``openid``: in the app's scope, or (scope omitted, which
+        means every registered scope) in its registration."""
+        scopes = self.scope.split() if self.scope is not None else self.registration.scopes
+        return OPENID in scopes
+
+    def _validated_id_token(self, id_token: object, access_token: str,
+                            nonce: str | None) -> tuple[str, dict[str, Any]]:
+        """The ID token and its claims, validated as OpenID Connect Core §3.1.3.7 says (and
+        §3.1.3.8's ``at_hash``), with the issuer's keys from its JWKS; else a TokenError."""
+        if not isinstance(id_token, str):
+            raise TokenError(
+                "the token response carries no id_token, though this login asked for openid: "
+                "the app does not know who logged in (OpenID Connect Core §3.1.3.3)",
+                error=ID_TOKEN_ERROR)
+        claims = validate_id_token(
+            id_token, issuer=self._issuer, client_id=self.registration.client_id,
+            keys=self._issuer_key, now=self.auth.clock.time(), nonce=nonce,
+            access_token=access_token)
+        return id_token, claims
+
+    def _issuer_key(self, kid: str) -> VerificationKey | None:
+        """The issuer's key ``kid``; an unknown kid fetches the JWKS (again), as after a key
+        rotation (RFC 7517 §5, RFC 8414 ``jwks_uri``)."""
+        if kid not in self._issuer_keys:
+            response = self.auth.handle(Request.get(self._jwks_url), sender=self.name)
+            if response.status == 200:
+                self._issuer_keys = keys_from_jwks(response.json())
+        return self._issuer_keys.get(kid)
 
     def _understood(self, token_type: object) -> str | None:
         """The ``Authorization`` scheme for ``token_type``, or ``None`` after giving up on it.

@@ -95,6 +95,9 @@ class SigningKey:
 
     __slots__ = ("_private", "algorithm", "created_at", "demo", "kid", "verification")
 
+    #: ``None``; the name of the mistake for a deliberately weak key (the fence's weak HS256 secret).
+    insecure: str | None = None
+
     def __init__(self, kid: str, algorithm: str, private: Any, *, created_at: float, demo: bool):
         self.kid = kid
         self.algorithm = algorithm
@@ -185,11 +188,17 @@ class KeyRing:
     in many threads at once.
     """
 
-    def __init__(self, algorithm: str, random: RandomSource, clock: Clock) -> None:
+    def __init__(self, algorithm: str, random: RandomSource, clock: Clock, *,
+                 first: SigningKey | None = None) -> None:
+        """A ring whose first key is ``first`` when given (it must be an ``algorithm`` key), else
+        a new one drawn from ``random``; :meth:`rotate` always draws new keys."""
         self._random = random
         self._clock = clock
         self._lock = threading.RLock()
-        first = generate_key(algorithm, random, created_at=clock.time())
+        if first is None:
+            first = generate_key(algorithm, random, created_at=clock.time())
+        elif not isinstance(first, SigningKey) or first.algorithm != algorithm:
+            raise ValueError(f"the first key must be a {algorithm} SigningKey")
         self._current = first
         self._keys: dict[str, SigningKey] = {first.kid: first}
         #: The latest ``exp`` among the tokens each key signed (keys that signed none: absent).

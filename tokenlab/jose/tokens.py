@@ -27,7 +27,10 @@ class TokenResponse:
     """A successful token response (RFC 6749 §5.1).
 
     ``refresh_token`` is ``None`` when none is issued — always for client credentials
-    (RFC 6749 §4.4.3). The repr shortens tokens; the attributes hold them whole.
+    (RFC 6749 §4.4.3). ``id_token`` is the OpenID Connect ID token of a code-flow login with
+    ``openid`` in the scope (OpenID Connect Core §3.1.3.3), ``None`` otherwise; the JSON body and
+    the repr name it only when there is one. The repr shortens tokens; the attributes hold them
+    whole.
     """
 
     access_token: str
@@ -35,6 +38,7 @@ class TokenResponse:
     scope: str
     token_type: str = "Bearer"  # noqa: S105 - RFC 6750 token type
     refresh_token: str | None = None
+    id_token: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON body the token endpoint sends."""
@@ -46,13 +50,17 @@ class TokenResponse:
         }
         if self.refresh_token is not None:
             body["refresh_token"] = self.refresh_token
+        if self.id_token is not None:
+            body["id_token"] = self.id_token
         return body
 
     def __repr__(self) -> str:
         return (
             f"TokenResponse(access_token={shorten(self.access_token)!r}, "
             f"token_type={self.token_type!r}, expires_in={self.expires_in}, "
-            f"scope={self.scope!r}, refresh_token={shorten(self.refresh_token)!r})"
+            f"scope={self.scope!r}, refresh_token={shorten(self.refresh_token)!r}"
+            + ("" if self.id_token is None else f", id_token={shorten(self.id_token)!r}")
+            + ")"
         )
 
 

@@ -20,13 +20,19 @@ cannot disagree about which tokens are valid (RFC 7662 §2.2).
 
 PyJWT's own time checks read the wall clock, so they are switched off and the times are compared
 against ``now`` passed in by the caller (from its :class:`~tokenlab.clock.Clock`).
+
+The switchboard of mistakes (``VerifierPolicy.insecure_*``) is fenced: :class:`Verifier` refuses a
+policy with a switch on, and only :class:`tokenlab.attacks.FencedVerifier`, a subclass, runs one.
+The hooks it needs are here: step 2 is one method (:meth:`Verifier._signature_step`) that it
+overrides, and the claim rules consult the switches only on the way to a refusal, so the hardened
+path pays nothing for them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import jwt
 
@@ -51,7 +57,8 @@ from ..report import StepStatus, VerificationReport
 from .keys import VerificationKey
 from .policy import VerifierPolicy
 
-__all__ = ["KeyLookup", "RevocationCheck", "VerifiedClaims", "Verifier", "parse_scope"]
+__all__ = ["KeyLookup", "RevocationCheck", "SignatureNote", "VerifiedClaims", "Verifier",
+           "parse_scope"]
 
 #: ``(kid, now) -> trusted key or None``
 KeyLookup = Callable[[str, float], VerificationKey | None]
@@ -153,7 +160,16 @@ def _undecodable(exc: BaseException, text: str) -> MalformedTokenError:
     return MalformedTokenError(f"cannot be decoded: {part}: {why} [PyJWT: {said}]")
 
 
+class SignatureNote(str):
+    """What a fenced verifier's step 2 did instead of checking a trusted key's signature, shown
+    as is in the report ("INSECURE: ...") where a hardened verifier names the trusted key."""
+
+    __slots__ = ()
+
+
 def _signature_ok(alg: object, kid: str) -> tuple[StepStatus, str]:
+    if isinstance(kid, SignatureNote):
+        return (_PASSED, str(kid))
     return (_PASSED, f"{alg} signature valid under trusted key {kid!r}")
 
 
@@ -177,7 +193,7 @@ class VerifiedClaims(dict[str, Any]):
     def report(self) -> VerificationReport:
         """Built on first use, so the fast path pays nothing for it."""
         if self._report is None:
-            now, kid, required, leeway = self._ctx
+            now, kid, required, leeway, checked = self._ctx
             exp = self.get("exp")
             if leeway is None:
                 life = "times are NumericDates; lifetime not checked"
@@ -189,7 +205,7 @@ class VerifiedClaims(dict[str, Any]):
                 life = (f"expired {format_duration(now - exp)} ago, at {format_time(exp)}, "
                         f"accepted within the {format_duration(leeway)} leeway (until "
                         f"{format_time(exp + leeway)})")
-            claims = f"typ {self.header.get('typ')}; iss and aud match; {life}"
+            claims = f"typ {self.header.get('typ')}; {checked or 'iss and aud match'}; {life}"
             if required:
                 claims += f"; grants {' '.join(required)}"
             self._report = VerificationReport.build(
@@ -201,10 +217,24 @@ class VerifiedClaims(dict[str, Any]):
 
 
 class Verifier:
-    """Checks access tokens against a :class:`VerifierPolicy` and a key lookup."""
+    """Checks access tokens against a :class:`VerifierPolicy` and a key lookup.
+
+    It refuses a policy with an ``insecure_*`` switch on (a ``ValueError``): that one runs only
+    in :class:`tokenlab.attacks.FencedVerifier`.
+    """
+
+    #: True only for the fenced verifier of :mod:`tokenlab.attacks`.
+    _fenced: ClassVar[bool] = False
+    #: What the claims line of a success report says was checked (``None``: iss and aud).
+    _claims_checked: str | None = None
 
     def __init__(self, policy: VerifierPolicy, keys: KeyLookup,
                  revocation: RevocationCheck | None = None) -> None:
+        if policy.insecure_switches and not self._fenced:
+            raise ValueError(
+                f"this policy turns protections off ({', '.join(policy.insecure_switches)}); the "
+                "hardened Verifier refuses it. Only the fenced verifier of tokenlab.attacks runs "
+                "such a policy (ResourceServer picks it when a switch is on)")
         self.policy = policy
         self._keys = keys
         self._revocation = revocation
@@ -222,16 +252,17 @@ class Verifier:
         """
         required = parse_scope(scope)
         text = _as_text(token)
-        header, claims, key = self._check(text, now, None, self.policy.leeway)
+        header, claims, kid = self._check(text, now, None, self.policy.leeway)
         err: TokenError | None = None
         if self._revocation is not None:
             err = _revoked(self._revocation(text, claims), claims)
         if err is None and required:
             err = _lacking(required, claims.get("scope"))
         if err is not None:
-            self._fail(err, [(_PASSED, _DECODED), _signature_ok(header.get("alg"), key.kid)],
+            self._fail(err, [(_PASSED, _DECODED), _signature_ok(header.get("alg"), kid)],
                        header, claims)
-        return VerifiedClaims(claims, header, (now, key.kid, required, self.policy.leeway))
+        return VerifiedClaims(claims, header,
+                              (now, kid, required, self.policy.leeway, self._claims_checked))
 
     def validate(
         self, token: str | bytes, *, now: float, audiences: Collection[str] | None = None,
@@ -250,14 +281,15 @@ class Verifier:
         """
         text = _as_text(token)
         leeway = self.policy.leeway if check_lifetime else None
-        header, claims, key = self._check(
+        header, claims, kid = self._check(
             text, now, None if audiences is None else frozenset(audiences), leeway)
-        return VerifiedClaims(claims, header, (now, key.kid, (), leeway))
+        return VerifiedClaims(claims, header, (now, kid, (), leeway, self._claims_checked))
 
     def _check(
         self, text: str, now: float, audiences: frozenset[str] | None, leeway: float | None
-    ) -> tuple[dict[str, Any], dict[str, Any], VerificationKey]:
-        """Steps 1, 2 and the validity rules of step 3; raises on the first failure."""
+    ) -> tuple[dict[str, Any], dict[str, Any], str]:
+        """Steps 1, 2 and the validity rules of step 3; raises on the first failure. Returns the
+        header, the claims and the kid of the key that verified the signature."""
         policy = self.policy
         # -- step 1: decode --------------------------------------------------------------------
         if len(text) > policy.max_token_bytes:
@@ -287,63 +319,70 @@ class Verifier:
         ok1 = (_PASSED, _DECODED)
 
         # -- step 2: signature -----------------------------------------------------------------
-        alg = header.get("alg")
-        err: TokenError | None = None
-        key: VerificationKey | None = None
-        if not isinstance(alg, str) or not alg:
-            err = AlgorithmNotAllowedError("the header names no algorithm ('alg')", algorithm=alg)
-        elif alg.lower() == "none":
-            err = AlgorithmNotAllowedError(
-                f"alg {alg!r} means an unsigned token; an API never accepts one "
-                "(RFC 8725 §2.1, §3.2)", algorithm=alg)
-        elif alg not in policy.algorithms:
-            err = AlgorithmNotAllowedError(
-                f"alg {alg!r} is not on this API's allow-list "
-                f"({', '.join(sorted(policy.algorithms))})", algorithm=alg)
-        elif found := [p for p in _HEADER_KEY_PARAMS if p in header]:
-            err = InvalidHeaderError(
-                f"the header carries {found[0]!r}, a key chosen by whoever made the token; this "
-                "API trusts only the keys it was configured with (RFC 8725 §3.10)",
-                parameter=found[0])
-        elif "crit" in header:
-            err = InvalidHeaderError(
-                f"the header marks extensions {header['crit']!r} as critical; this API "
-                "understands none, so it must reject the token (RFC 7515 §4.1.11)",
-                parameter="crit")
-        else:
-            kid = header.get("kid")
-            if not isinstance(kid, str) or not kid:
-                err = InvalidHeaderError(
-                    "the header has no 'kid', so no trusted key can be chosen for it",
-                    parameter="kid")
-            elif (key := self._keys(kid, now)) is None:
-                err = UnknownKeyError(
-                    f"no trusted key has kid {kid!r}: the token was signed by a key this API does "
-                    "not know, or one retired since", kid=kid)
-            elif key.algorithm != alg:
-                err = AlgorithmNotAllowedError(
-                    f"key {kid!r} is a {key.algorithm} key but the header says {alg}; a key is "
-                    "used only with its own algorithm (RFC 8725 §3.1), which stops "
-                    "algorithm-confusion attacks", algorithm=alg)
-            else:
-                try:
-                    valid = key.verify(text[: text.rindex(".")].encode("ascii"),
-                                       decoded["signature"])
-                except (ValueError, TypeError):
-                    valid = False
-                if not valid:
-                    err = InvalidSignatureError(
-                        f"the {alg} signature does not match the header and payload under key "
-                        f"{kid!r}: the token was altered, or signed with another key")
+        err, kid = self._signature_step(text, header, decoded["signature"], now)
         if err is not None:
             self._fail(err, [ok1], header, claims)
-        assert key is not None
 
         # -- step 3: claims and policy (validity; revocation and scope come after) -------------
         err = self._check_claims(header, claims, now, audiences, leeway)
         if err is not None:
-            self._fail(err, [ok1, _signature_ok(alg, key.kid)], header, claims)
-        return header, claims, key
+            self._fail(err, [ok1, _signature_ok(header.get("alg"), kid)], header, claims)
+        return header, claims, kid
+
+    def _signature_step(self, text: str, header: dict[str, Any], signature: bytes,
+                        now: float) -> tuple[TokenError | None, str]:
+        """Step 2: ``(None, kid of the trusted key)`` when the signature is good, else
+        ``(the error, "")``. ``alg`` is allowed and not ``none`` (RFC 8725 §3.2), the header
+        carries no key of its own and no unknown ``crit`` (RFC 8725 §3.10, RFC 7515 §4.1.11),
+        ``kid`` names a trusted key, that key's one algorithm is ``alg`` (RFC 8725 §3.1), and
+        PyJWT's algorithm confirms the signature. The fenced verifier overrides this step."""
+        policy = self.policy
+        alg = header.get("alg")
+        if not isinstance(alg, str) or not alg:
+            return AlgorithmNotAllowedError("the header names no algorithm ('alg')",
+                                            algorithm=alg), ""
+        if alg.lower() == "none":
+            return AlgorithmNotAllowedError(
+                f"alg {alg!r} means an unsigned token; an API never accepts one "
+                "(RFC 8725 §2.1, §3.2)", algorithm=alg), ""
+        if alg not in policy.algorithms:
+            return AlgorithmNotAllowedError(
+                f"alg {alg!r} is not on this API's allow-list "
+                f"({', '.join(sorted(policy.algorithms))})", algorithm=alg), ""
+        if found := [p for p in _HEADER_KEY_PARAMS if p in header]:
+            return InvalidHeaderError(
+                f"the header carries {found[0]!r}, a key chosen by whoever made the token; this "
+                "API trusts only the keys it was configured with (RFC 8725 §3.10)",
+                parameter=found[0]), ""
+        if "crit" in header:
+            return InvalidHeaderError(
+                f"the header marks extensions {header['crit']!r} as critical; this API "
+                "understands none, so it must reject the token (RFC 7515 §4.1.11)",
+                parameter="crit"), ""
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            return InvalidHeaderError(
+                "the header has no 'kid', so no trusted key can be chosen for it",
+                parameter="kid"), ""
+        key = self._keys(kid, now)
+        if key is None:
+            return UnknownKeyError(
+                f"no trusted key has kid {kid!r}: the token was signed by a key this API does "
+                "not know, or one retired since", kid=kid), ""
+        if key.algorithm != alg:
+            return AlgorithmNotAllowedError(
+                f"key {kid!r} is a {key.algorithm} key but the header says {alg}; a key is "
+                "used only with its own algorithm (RFC 8725 §3.1), which stops "
+                "algorithm-confusion attacks", algorithm=alg), ""
+        try:
+            valid = key.verify(text[: text.rindex(".")].encode("ascii"), signature)
+        except (ValueError, TypeError):
+            valid = False
+        if not valid:
+            return InvalidSignatureError(
+                f"the {alg} signature does not match the header and payload under key "
+                f"{kid!r}: the token was altered, or signed with another key"), ""
+        return None, kid
 
     def _check_claims(
         self, header: dict[str, Any], claims: dict[str, Any], now: float,
@@ -353,12 +392,15 @@ class Verifier:
         policy's audience; ``leeway`` ``None``: the lifetime is not compared with ``now``."""
         policy = self.policy
         typ = header.get("typ")
-        if not isinstance(typ, str) or typ.lower() not in policy._typ_lower:
+        if (not isinstance(typ, str) or typ.lower() not in policy._typ_lower) and not (
+                policy.insecure_skip_typ):  # a fenced mistake, read only on the way to a refusal
             return InvalidHeaderError(
                 f"typ is {typ!r}, but this API accepts only JWT access tokens, typ "
                 f"{policy.typ[0]!r} (RFC 9068 §4; explicit typing, RFC 8725 §3.11)",
                 parameter="typ")
         missing = [c for c in policy.required_claims if c not in claims]
+        if missing and policy._unrequired:  # claims a fenced mistake stops requiring
+            missing = [c for c in missing if c not in policy._unrequired]
         if missing:
             return MissingClaimError(
                 f"required claim{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
@@ -410,7 +452,7 @@ class Verifier:
             return InvalidClaimError(
                 f"aud must be a string or a list of strings, got {aud!r}", claim="aud")
         if audiences is None:
-            if self.policy.audience not in auds:
+            if self.policy.audience not in auds and not self.policy.insecure_skip_audience:
                 return InvalidAudienceError(
                     f"aud is {aud!r}, but this API is {self.policy.audience!r}: a token meant "
                     "for another API is not accepted here (RFC 7519 §4.1.3)", claim="aud")
