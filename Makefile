@@ -60,7 +60,8 @@ bench: $(TEST_STAMP)
 # with FUZZ_EXAMPLES examples instead of a few thousand; -s shows each property's count and time.
 FUZZ_EXAMPLES ?= 100000
 fuzz: $(TEST_STAMP)
-	TOKENLAB_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VPY) -m pytest -s -q tests/test_fuzz.py tests/test_fuzz_http.py
+	TOKENLAB_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VPY) -m pytest -s -q tests/test_fuzz.py tests/test_fuzz_http.py \
+	  tests/jose/test_dpop_fuzz.py tests/api/test_dpop_http_fuzz.py
 
 # Re-run every notebook and store its outputs (what strict nbval compares against).
 notebooks: $(TEST_STAMP)

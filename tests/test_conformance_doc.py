@@ -24,7 +24,8 @@ LIFECYCLE = ("ground/test_store.py", "jose/test_interop.py", "authserver/test_us
              "authserver/test_state_writes.py", "api/test_rule_order.py",
              "jose/test_thumbprint.py", "jose/test_dpop_key.py", "jose/test_dpop_verify.py",
              "jose/test_idtoken.py", "authserver/test_id_token.py", "client/test_id_token.py",
-             "api/test_id_token_at_api.py")
+             "api/test_id_token_at_api.py", "authserver/test_dpop_token_endpoint.py",
+             "api/test_dpop_api.py", "client/test_dpop_client.py")
 
 
 def table_rows() -> list[list[str]]:

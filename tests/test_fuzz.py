@@ -208,6 +208,8 @@ def _why_invalid(audience: str, header: dict[str, Any], claims: dict[str, Any],
     if claims.get("scope") and not all(
             token and set(token) <= set(SCOPE_CHARS) for token in claims["scope"].split(" ")):
         return "RFC 6749 §3.3: scope-tokens of printable ASCII, separated by single spaces"
+    if "cnf" in claims:
+        return "RFC 9449 §7.2, RFC 7800 §3: a token bound to a key (cnf) is not a bearer token"
     return None
 
 

@@ -2,12 +2,13 @@
 that imports it back — not even under ``TYPE_CHECKING`` or inside a function.
 
     ground (clock, randomness, errors, report, store) ← jose ← net ← attacks ← authserver ← api
-    ← client ← course | scenarios ← viz ← widgets
+    ← client ← course | scenarios | attacker ← viz ← widgets
 
 ``attacks`` (the fence of vulnerable verifiers) sits right above jose and net: the API picks its
 fenced verifier when a policy switch is on and the authorization server takes its weak HS256 key,
 so both must be able to import it; it verifies with jose and fetches ``jku`` key sets over the
-simulated wire of net.
+simulated wire of net. ``attacker`` (the attacker of the lessons and the exposure Monte Carlo)
+drives clients and servers, so it sits with course and scenarios, above the actors.
 
 Every ``import`` of every module of ``tokenlab/`` is read with :mod:`ast` (module level, inside
 functions, under ``if TYPE_CHECKING:``), so the layers cannot quietly rot.
@@ -25,11 +26,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "tokenlab"
 
 #: The rank of each layer; a module may import modules of its own rank or below. Packages of
-#: the same rank (course, scenarios) do not import each other.
+#: the same rank (course, scenarios, attacker) do not import each other.
 LAYERS: dict[str, int] = {
     "": 0,  # the ground: modules directly under tokenlab/
     "jose": 1, "net": 2, "attacks": 3, "authserver": 4, "api": 5, "client": 6,
-    "course": 7, "scenarios": 7, "viz": 8, "widgets": 9,
+    "course": 7, "scenarios": 7, "attacker": 7, "viz": 8, "widgets": 9,
 }
 #: At most this many modules directly under tokenlab/ besides __init__.py.
 MAX_GROUND_MODULES = 6

@@ -23,197 +23,28 @@ setting of an HS256 authorization server, so it is tried against the attacks on 
 
 from __future__ import annotations
 
-import json
-import secrets
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
 
-import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
-from jwt.utils import base64url_encode
 
-from tokenlab import (
-    AlgorithmNotAllowedError,
-    InvalidAudienceError,
-    InvalidHeaderError,
-    InvalidSignatureError,
-    MissingClaimError,
-    Request,
-    TokenError,
-    UnknownKeyError,
-)
-from tokenlab.attacks import WORDS, crack_hs256, encode
+from tokenlab import Request, TokenError
 from tokenlab.jose.policy import INSECURE_SWITCHES
+from tokenlab.scenarios.forgery import (  # the forgeries, shared with the walkable stories
+    ATTACKS,
+    HMAC_SECRET,
+    SKIP,
+    SWITCHES,
+    WEAK_SECRET,
+    Attack,
+    escalated,
+    held_kid,
+    present_as_held,
+)
 
 from . import worlds
-from .worlds import API, ATTACKER_JWKS, HELD_SCOPE, SERVICE_SCOPE, WIDER_SCOPE, Holdings
+from .worlds import API
 
-#: The server setting of issue 11 §3, beside the verifier's switches.
-HMAC_SECRET = "insecure_hmac_secret"
-SWITCHES = (*INSECURE_SWITCHES, HMAC_SECRET)
-#: The weak secret of the HS256 server in the weak-secret world: a word of the course's list.
-WEAK_SECRET = "weather-app"
-
-
-# -- the attacker's tools: what they hold, PyJWT, cryptography -----------------------------------
-
-def held_claims(h: Holdings) -> dict[str, Any]:
-    """The claims of the token the attacker holds: anyone can read them, no key needed."""
-    return dict(jwt.decode(h.token, options={"verify_signature": False}))
-
-
-def held_kid(h: Holdings) -> str:
-    return str(jwt.get_unverified_header(h.token)["kid"])
-
-
-def escalated(h: Holdings) -> dict[str, Any]:
-    """The held claims, made someone else's (Alice's) with a wider scope."""
-    return {**held_claims(h), "sub": "alice", "scope": WIDER_SCOPE, "jti": "forged-1"}
-
-
-def b64json(value: Mapping[str, Any]) -> str:
-    return base64url_encode(json.dumps(value, separators=(",", ":")).encode()).decode()
-
-
-def own_es256_key() -> tuple[ec.EllipticCurvePrivateKey, dict[str, Any]]:
-    """A key pair the attacker makes for themselves, and its public JWK."""
-    private = ec.generate_private_key(ec.SECP256R1())
-    jwk = ECAlgorithm.to_jwk(private.public_key(), as_dict=True)
-    return private, {**jwk, "kid": "mallory-1", "alg": "ES256", "use": "sig"}
-
-
-def forge_alg_none(h: Holdings) -> str:
-    return jwt.encode(escalated(h), None, algorithm="none",
-                      headers={"kid": held_kid(h), "typ": "at+jwt"})
-
-
-def forge_alg_none_any_case(h: Holdings) -> str:
-    # PyJWT knows no algorithm 'nOnE'; the fence's PyJWS signs it (with nothing).
-    return encode(escalated(h), None, "nOnE", headers={"kid": held_kid(h), "typ": "at+jwt"})
-
-
-def forge_signature_stripped(h: Holdings) -> str:
-    header = h.token.split(".")[0]
-    return f"{header}.{b64json(escalated(h))}."
-
-
-def forge_signature_garbage(h: Holdings) -> str:
-    header = h.token.split(".")[0]
-    garbage = base64url_encode(secrets.token_bytes(64)).decode()
-    return f"{header}.{b64json(escalated(h))}.{garbage}"
-
-
-def forge_alg_confusion(h: Holdings) -> str:
-    """The RS256 public key from the JWKS, as PEM (SubjectPublicKeyInfo, as cryptography writes
-    it), becomes the HS256 secret. PyJWT refuses a PEM-shaped HMAC key; the fence's PyJWS not."""
-    kid = held_kid(h)
-    jwk = next(k for k in h.jwks["keys"] if k["kid"] == kid)
-    public = jwt.PyJWK(jwk).key
-    pem = public.public_bytes(serialization.Encoding.PEM,
-                              serialization.PublicFormat.SubjectPublicKeyInfo)
-    return encode(escalated(h), pem, "HS256", headers={"kid": kid, "typ": "at+jwt"})
-
-
-def forge_embedded_jwk(h: Holdings) -> str:
-    private, jwk = own_es256_key()
-    return jwt.encode(escalated(h), private, algorithm="ES256",
-                      headers={"kid": jwk["kid"], "typ": "at+jwt", "jwk": jwk})
-
-
-def forge_jku(h: Holdings) -> str:
-    private, jwk = own_es256_key()
-    h.internet.host(ATTACKER_JWKS, {"keys": [jwk]})
-    return jwt.encode(escalated(h), private, algorithm="ES256",
-                      headers={"kid": jwk["kid"], "typ": "at+jwt", "jku": ATTACKER_JWKS})
-
-
-def forge_kid_traversal(h: Holdings) -> str:
-    # /dev/null reads as nothing: the HMAC key is empty (PyJWT refuses an empty key).
-    return encode(escalated(h), b"", "HS256",
-                  headers={"kid": "../../../../../../dev/null", "typ": "at+jwt"})
-
-
-def forge_with_cracked_secret(h: Holdings) -> str:
-    """Offline: try every word of the course's list on the held token; sign with the one that
-    fits — or, when none does, with the attacker's best guess."""
-    found = crack_hs256(h.token, WORDS)
-    secret = found.secret if found is not None else WORDS[0]
-    return encode(escalated(h), secret.encode(), "HS256",
-                  headers={"kid": held_kid(h), "typ": "at+jwt"})
-
-
-def present_as_held(h: Holdings) -> str:
-    """No forgery: the token the attacker holds, presented where it does not belong."""
-    return h.token
-
-
-# -- the table -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Attack:
-    name: str
-    #: The authorization server's algorithm in this attack's world.
-    world: str
-    holding: str
-    forge: Callable[[Holdings], str]
-    #: What the hardened default raises, and the header parameter or claim it names.
-    refused_with: type[TokenError]
-    names: str
-    #: The mistake(s) that open it, all needed together.
-    opened_by: frozenset[str]
-    #: Other mistakes that open it too, each with the reason.
-    also_opened_by: Mapping[frozenset[str], str] = field(default_factory=dict)
-    #: When several mistakes are needed: what each one alone still raises.
-    alone: Mapping[str, type[TokenError]] = field(default_factory=dict)
-    #: The request it is used for: the scope asked, and whose token it then is.
-    scope: str | None = WIDER_SCOPE
-    sub: str = "alice"
-
-
-SKIP = frozenset({"insecure_skip_signature"})
-EVERY_FORGERY = "skipping the signature opens every forgery"
-
-ATTACKS: tuple[Attack, ...] = (
-    Attack("alg none", "EdDSA", "own access token", forge_alg_none,
-           AlgorithmNotAllowedError, "alg", frozenset({"insecure_accept_none"}),
-           {frozenset({"insecure_alg_from_header"}):
-                "the header picks the algorithm, and 'none' is in the table, as in 2015's libraries",
-            SKIP: EVERY_FORGERY}),
-    Attack("alg nOnE", "EdDSA", "own access token", forge_alg_none_any_case,
-           AlgorithmNotAllowedError, "alg", frozenset({"insecure_accept_none"}),
-           {SKIP: EVERY_FORGERY}),
-    Attack("signature stripped", "EdDSA", "own access token", forge_signature_stripped,
-           InvalidSignatureError, "", SKIP),
-    Attack("garbage signature", "EdDSA", "own access token", forge_signature_garbage,
-           InvalidSignatureError, "", SKIP),
-    Attack("algorithm confusion RS256 to HS256", "RS256", "own access token",
-           forge_alg_confusion, AlgorithmNotAllowedError, "alg",
-           frozenset({"insecure_alg_from_header"}), {SKIP: EVERY_FORGERY}),
-    Attack("embedded jwk", "EdDSA", "own access token", forge_embedded_jwk,
-           InvalidHeaderError, "jwk", frozenset({"insecure_trust_jwk_header"}),
-           {SKIP: EVERY_FORGERY}),
-    Attack("jku to the attacker's JWKS", "EdDSA", "own access token", forge_jku,
-           InvalidHeaderError, "jku", frozenset({"insecure_trust_jku_header"}),
-           {SKIP: EVERY_FORGERY}),
-    Attack("kid path traversal to /dev/null", "HS256", "own access token", forge_kid_traversal,
-           UnknownKeyError, "kid", frozenset({"insecure_kid_as_path"}), {SKIP: EVERY_FORGERY}),
-    Attack("weak HS256 secret cracked", "HS256", "own access token", forge_with_cracked_secret,
-           InvalidSignatureError, "", frozenset({HMAC_SECRET}), {SKIP: EVERY_FORGERY}),
-    Attack("ID token as access token", "EdDSA", "alice's ID token", present_as_held,
-           InvalidHeaderError, "typ", frozenset({"insecure_skip_typ", "insecure_skip_audience"}),
-           alone={"insecure_skip_typ": InvalidAudienceError,
-                  "insecure_skip_audience": InvalidHeaderError},
-           scope=None),
-    Attack("token for another audience", "EdDSA", "alice's token for photos", present_as_held,
-           InvalidAudienceError, "aud", frozenset({"insecure_skip_audience"}), scope=HELD_SCOPE),
-    Attack("token without exp", "EdDSA", "leaked service token", present_as_held,
-           MissingClaimError, "exp", frozenset({"insecure_exp_optional"}), scope=SERVICE_SCOPE,
-           sub="nightly-sync"),
-)
+__all__ = ["ATTACKS", "HMAC_SECRET", "Attack", "escalated", "held_kid"]
 
 
 def configurations(attack: Attack) -> Iterator[tuple[frozenset[str], bool]]:

@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..authserver.server import AuthServer
 from ..clock import Clock, SystemClock, format_duration, format_time, is_numeric_date
-from ..errors import ExpiredTokenError, NotYetValidError, TokenError
+from ..errors import (
+    ExpiredTokenError,
+    InvalidClaimError,
+    InvalidDPoPProofError,
+    NotYetValidError,
+    TokenError,
+    UseDPoPNonceError,
+)
+from ..jose.dpop_nonce import DPoPNonces
+from ..jose.dpop_verify import DPoPProofVerifier
 from ..jose.keys import VerificationKey
 from ..jose.policy import INSECURE_HMAC_SECRET, INSECURE_SWITCHES, VerifierPolicy
 from ..jose.verify import KeyLookup, RevocationCheck, VerifiedClaims, Verifier
 from ..net.messages import Request, Response, basic_authorization, outcome_of
 from ..net.wire import Wire
+from ..randomness import RandomSource
 from ..report import VerificationReport
-from ..store import DENYLIST
+from ..store import DENYLIST, MemoryStore
 from .http import Handler, Routes, default_routes
 from .http import handle as _handle_http
 
 if TYPE_CHECKING:
     from ..attacks.internet import SimulatedInternet
 
-__all__ = ["REVOCATION_MODES", "ResourceServer"]
+__all__ = ["DPOP_MODES", "REVOCATION_MODES", "ResourceServer"]
 
 #: How an API learns about revoked tokens.
 #: ``none``: it doesn't — a JWT is valid until ``exp`` whatever happens (pure statelessness);
@@ -31,6 +42,12 @@ __all__ = ["REVOCATION_MODES", "ResourceServer"]
 #: caching the answer for ``introspection_cache_ttl`` seconds — a revocation then takes up to
 #: that long to reach the API.
 REVOCATION_MODES = ("none", "denylist", "introspect")
+#: How an API takes tokens bound to a client's DPoP key (RFC 9449 §7):
+#: ``off``: it does not speak DPoP — bearer tokens only (RFC 6750), as before;
+#: ``optional``: bearer tokens and DPoP-bound tokens with their proofs (§7.2);
+#: ``required``: DPoP-bound tokens only — a bearer token, which works for whoever holds it, is
+#: refused. Whatever the mode, a bound token is never accepted as a bearer token (§7.2).
+DPOP_MODES = ("off", "optional", "required")
 
 
 class ResourceServer:
@@ -48,6 +65,14 @@ class ResourceServer:
     note saying what each mistake breaks. The same goes for an API that trusts an authorization
     server with a weak HS256 secret. ``internet`` is where a ``jku`` URL is fetched
     (``insecure_trust_jku_header`` only; a new one on :attr:`wire` unless given).
+
+    ``dpop`` (one of :data:`DPOP_MODES`, ``"off"`` by default) says whether it takes tokens
+    bound to a client's key with their DPoP proofs (RFC 9449 §7, :meth:`verify_dpop`); the
+    proofs are checked by :attr:`dpop_verifier` (401 errors, a replay cache of this API's own).
+    ``require_dpop_nonce`` (off by default) makes every proof carry a nonce of this API's (§9).
+    A token bound to a key (``cnf``) is refused as a bearer token in every mode (§7.2). In
+    ``introspect`` mode the binding comes from the introspection answer (§6.2); a JWT that
+    carries one itself stays bound even if an answer omits it.
     """
 
     def __init__(
@@ -64,10 +89,19 @@ class ResourceServer:
         introspection_cache_ttl: float = 0,
         wire: Wire | None = None,
         internet: SimulatedInternet | None = None,
+        dpop: str = "off",
+        require_dpop_nonce: bool = False,
     ) -> None:
         lookup: KeyLookup
         if auth is not None and not isinstance(auth, AuthServer):
             raise TypeError(f"auth must be an AuthServer, not {type(auth).__name__}")
+        if not isinstance(dpop, str) or dpop not in DPOP_MODES:
+            raise ValueError(f"dpop must be one of {', '.join(map(repr, DPOP_MODES))}, not {dpop!r}")
+        if not isinstance(require_dpop_nonce, bool):
+            raise TypeError(f"require_dpop_nonce must be True or False, not {require_dpop_nonce!r}")
+        if require_dpop_nonce and dpop == "off":
+            raise ValueError("require_dpop_nonce=True needs an API that takes DPoP: "
+                             "dpop='optional' or dpop='required'")
         if clock is not None and not isinstance(clock, Clock):
             raise TypeError(f"clock must be a Clock such as SimClock(), not {type(clock).__name__}")
         if revocation is None:
@@ -107,8 +141,19 @@ class ResourceServer:
         )
         if self.policy.audience != audience or self.policy.issuer != issuer:
             raise ValueError("policy.audience and policy.issuer must match this server's")
-        self._introspection_cache: dict[str, tuple[bool, float]] = {}
+        #: What introspection said about a token (``active``, ``cnf``), by the token's SHA-256.
+        self._introspection_cache: dict[str, tuple[dict[str, Any], float]] = {}
+        #: The answer to this thread's last question, for the DPoP binding (RFC 9449 §6.2).
+        self._answers = threading.local()
         self.introspection_calls = 0
+        self.dpop = dpop
+        #: Checks the DPoP proofs of requests (RFC 9449 §4.3, §7.1): 401 errors, a replay cache
+        #: of this API's own, its nonces when ``require_dpop_nonce`` (from the authorization
+        #: server's random source when in-process, so a seeded world stays reproducible).
+        self.dpop_verifier = DPoPProofVerifier(
+            self.clock, store=MemoryStore(self.clock), status=401,
+            nonces=DPoPNonces(self.clock, auth.random if auth is not None else RandomSource())
+            if require_dpop_nonce else None)
         self._credentials: tuple[str, str] | None = None
         check: RevocationCheck | None = None
         if auth is not None:
@@ -160,12 +205,101 @@ class ResourceServer:
         self.routes.add(method, path, scope, handler)
 
     def verify(self, token: str | bytes, scope: str | Iterable[str] | None = None) -> VerifiedClaims:
-        """The token's claims, or a :class:`TokenError` subclass saying which step failed.
+        """The claims of ``token`` presented as a bearer token, or a :class:`TokenError`
+        subclass saying which step failed.
 
         ``scope`` names what the request needs; a valid token without it raises
-        :class:`~tokenlab.errors.InsufficientScopeError` (HTTP 403).
+        :class:`~tokenlab.errors.InsufficientScopeError` (HTTP 403). A token bound to a key
+        (``cnf``) is refused: it is not a bearer token (RFC 9449 §7.2); so is every bearer
+        token at an API with ``dpop="required"``.
         """
-        return self._verifier.verify(token, now=self.clock.time(), scope=scope)
+        return self._verifier.verify(token, now=self.clock.time(), scope=scope,
+                                     confirmation=self._as_bearer)
+
+    def verify_dpop(self, token: str, proofs: Mapping[str, str] | list[str] | str, method: str,
+                    url: str, scope: str | Iterable[str] | None = None) -> VerifiedClaims:
+        """The claims of ``token`` presented with the DPoP scheme (RFC 9449 §7.1), its proof
+        checked: ``proofs`` are the request's header fields (or its ``DPoP`` values), ``method``
+        and ``url`` the request's.
+
+        The token is checked first, as :meth:`verify` checks it (a token fault is raised as
+        such); then it must be bound to a key (``cnf.jkt``); then its proof must pass every
+        check of §4.3 with ``ath`` of this token and the key of its ``cnf.jkt``
+        (:class:`~tokenlab.errors.InvalidDPoPProofError` naming the check — ``error``
+        ``invalid_token`` for a proof by another key, §7.1 — or
+        :class:`~tokenlab.errors.UseDPoPNonceError`); only then is the scope judged.
+        """
+        if self.dpop == "off":
+            raise ValueError("this API runs with dpop='off': it does not take DPoP tokens; make "
+                             "it with ResourceServer(..., dpop='optional') or dpop='required'")
+
+        def proven(text: str, claims: dict[str, Any]) -> TokenError | None:
+            cnf = self._confirmation(text, claims)
+            if cnf is None:
+                also = (", and this API takes only DPoP-bound tokens: get one with a DPoP proof "
+                        "at the token endpoint (RFC 9449 §5)" if self.dpop == "required" else
+                        ": a proof cannot make it a DPoP token — send it as 'Authorization: "
+                        "Bearer <token>'")
+                return InvalidClaimError(
+                    f"the token is not bound to a key (it has no cnf.jkt, RFC 9449 §6.1){also} "
+                    "(RFC 9449 §7.1)", claim="cnf")
+            jkt = cnf.get("jkt") if isinstance(cnf, Mapping) else None
+            if not isinstance(jkt, str) or not jkt:
+                return InvalidClaimError(
+                    f"the token's confirmation claim cnf is {_shown(cnf)}, with no DPoP key "
+                    "thumbprint (jkt) this API can check a proof against (RFC 9449 §6.1)",
+                    claim="cnf")
+            try:
+                self.dpop_verifier.verify(proofs, method, url, access_token=text, expected_jkt=jkt)
+            except InvalidDPoPProofError as err:
+                if err.check == "jkt":  # §7.1: a fault of the token ("Invalid DPoP key binding")
+                    err.error = "invalid_token"
+                return err
+            except UseDPoPNonceError as err:
+                return err
+            return None
+
+        if not isinstance(token, str):
+            raise TypeError(f"a token is text (str), not {type(token).__name__}")
+        return self._verifier.verify(token, now=self.clock.time(), scope=scope,
+                                     confirmation=proven)
+
+    def _as_bearer(self, token: str, claims: dict[str, Any]) -> TokenError | None:
+        """How :meth:`verify` judges a token presented as a bearer token (RFC 9449 §7.2)."""
+        if "cnf" not in claims and self.revocation != "introspect" and self.dpop != "required":
+            return None  # the common case, first: an unbound token at a bearer API
+        cnf = self._confirmation(token, claims)
+        if cnf is not None and not (isinstance(cnf, Mapping) and "jkt" in cnf):
+            return InvalidClaimError(
+                f"this token carries a confirmation claim, cnf {_shown(cnf)}, but not a DPoP key "
+                "(jkt): it is bound to a key in a way this API cannot check (RFC 7800 §3), or its "
+                "cnf is malformed — either way it is not a bearer token, and it is refused",
+                claim="cnf")
+        if cnf is not None:
+            return InvalidClaimError(
+                "this token is bound to a key (its cnf claim): it is not a bearer token, and a "
+                "copy is worth nothing without the key — send it as 'Authorization: DPoP <token>' "
+                "with a DPoP proof signed by that key (RFC 9449 §7.2: an API \"MUST reject a "
+                "DPoP-bound access token received as a bearer token\")", claim="cnf")
+        if self.dpop == "required":
+            return InvalidClaimError(
+                "this API takes only DPoP-bound tokens (sender-constrained, RFC 9449 §7): a "
+                "bearer token works for whoever holds a copy, so it is refused here — get a token "
+                "with a DPoP proof (RFC 9449 §5) and send it with the DPoP scheme", claim="cnf")
+        return None
+
+    def _confirmation(self, token: str, claims: dict[str, Any]) -> object:
+        """The token's confirmation claim (``cnf``, RFC 7800 §3), ``None`` when unbound: in
+        ``introspect`` mode the one the introspection answer gave (RFC 9449 §6.2), else, or when
+        the answer has none, the token's own."""
+        cnf = claims.get("cnf")
+        if cnf is None and "cnf" in claims:
+            cnf = JSON_NULL  # present but null: malformed, never "unbound" (fail closed)
+        if self.revocation == "introspect":
+            last = getattr(self._answers, "last", None)
+            if last is not None and last[0] == _token_key(token) and "cnf" in last[1]:
+                cnf = last[1]["cnf"]
+        return cnf
 
     def check(
         self, token: str | bytes, scope: str | Iterable[str] | None = None
@@ -184,38 +318,63 @@ class ResourceServer:
         Asked only about a token this API already found valid, and before the scope is judged.
         """
         assert self.auth is not None and self._credentials is not None
-        key = hashlib.sha256(token.encode()).hexdigest()
+        key = _token_key(token)
         now = self.clock.time()
         cached = self._introspection_cache.get(key)
         if cached is not None and now < cached[1]:
-            active = cached[0]
+            answer = cached[0]
         else:
             self.introspection_calls += 1
-            active = self._introspect_over_the_wire(token)
+            answer = self._introspect_over_the_wire(token)
             if self.introspection_cache_ttl:
                 self._introspection_cache = {k: v for k, v in self._introspection_cache.items()
                                              if now < v[1]}
-                self._introspection_cache[key] = (active, now + self.introspection_cache_ttl)
-        if active:
+                self._introspection_cache[key] = (answer, now + self.introspection_cache_ttl)
+        self._answers.last = (key, answer)
+        if answer["active"]:
             return None
         return _why_inactive(claims, now, self.policy.leeway)
 
-    def _introspect_over_the_wire(self, token: str) -> bool:
+    def _introspect_over_the_wire(self, token: str) -> dict[str, Any]:
         """POST /introspect to the authorization server as this API (RFC 7662 §2.1), recorded
-        on the wire like every other message."""
+        on the wire like every other message; what the API keeps of the answer: ``active`` and,
+        when the token is bound to a key, its ``cnf`` (RFC 9449 §6.2)."""
         assert self.auth is not None and self._credentials is not None
         request = Request.post(
             self.auth.metadata()["introspection_endpoint"], {"token": token},
             {"Authorization": basic_authorization(*self._credentials)})
         response = self.auth.handle(request, sender="api")
         body = response.body if isinstance(response.body, Mapping) else {}
-        return response.status == 200 and body.get("active") is True
+        active = response.status == 200 and body.get("active") is True
+        return {"active": active, **({"cnf": body["cnf"]} if active and "cnf" in body else {})}
 
     def __repr__(self) -> str:
+        dpop = "" if self.dpop == "off" else f", dpop={self.dpop!r}" + (
+            ", DPoP nonces required" if self.dpop_verifier.nonces is not None else "")
         return "\n".join([
             f"ResourceServer(audience={self.audience!r}, issuer={self.policy.issuer!r}, "
-            f"leeway={self.policy.leeway}, revocation={self.revocation!r})",
+            f"leeway={self.policy.leeway}, revocation={self.revocation!r}{dpop})",
             *_insecure_lines(self.insecure)])
+
+
+def _token_key(token: str) -> str:
+    """A fixed-size key for a token (its SHA-256): what the introspection cache is keyed by."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class _JSONNull:
+    """A claim present with the JSON value ``null`` — told apart from a missing claim."""
+
+    def __repr__(self) -> str:
+        return "null"
+
+
+JSON_NULL = _JSONNull()
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def _insecure_lines(names: Iterable[str]) -> list[str]:

@@ -133,7 +133,9 @@ class RefreshTokenGrant:
     The presented refresh token is spent and a new one issued in the same family, with the
     family's absolute expiry. A spent token presented again raises
     :class:`~tokenlab.errors.RefreshTokenReuseError` and revokes the family. ``scope`` may
-    narrow, never widen, the original grant.
+    narrow, never widen, the original grant. A refresh token bound to a DPoP key (a public
+    client's, RFC 9449 §5) is refused without a proof by that key — before reuse detection, so
+    someone without the key can neither use it nor, by presenting a spent one, end the login.
     """
 
     grant_type: ClassVar[str] = "refresh_token"
@@ -173,6 +175,8 @@ class RefreshTokenGrant:
                     f"{format_duration(now - family.expires_at)} ago, at "
                     f"{format_time(family.expires_at)}; rotation never extends it: log in again",
                     exp=family.expires_at, now=now, error="invalid_grant", status=400)
+            # RFC 9449 §5, before reuse detection: a request without the key changes nothing.
+            i.check_refresh_binding(family)
             if record.spent:
                 revoked = i.families.revoke(family, "refresh token reused", now)
                 raise RefreshTokenReuseError(

@@ -10,10 +10,20 @@
 ==============================================  =========================================
 
 The paths come from :meth:`AuthServer.metadata`, so an issuer with a path component works; the
-host of the request URL is ignored (it is all one process). Parameters sent without a value are
-treated as omitted, and a parameter sent twice is refused (RFC 6749 §3.1, §3.2). The Python
-methods of :class:`~tokenlab.authserver.server.AuthServer` do the work; this module translates
-between them and HTTP, reaching the server only through the :class:`AuthorizationServer` protocol.
+host of the request URL is ignored (it is all one process) — except by a DPoP proof's ``htu``,
+which is compared with the token endpoint's own URL, not with whatever host a request names.
+
+A token request with a ``DPoP`` header (RFC 9449 §5) has its proof checked first — ``POST`` to
+the token endpoint, no access token — and a proof that fails is ``400 invalid_dpop_proof``
+before any grant runs (nothing is spent); a server requiring nonces answers a proof without one
+``400 use_dpop_nonce`` with the nonce in a ``DPoP-Nonce`` header (§8), and sends its current
+nonce with every answer to a DPoP request (§8.2). A valid proof's key is what the tokens get
+bound to (:meth:`~tokenlab.authserver.issuance.TokenIssuer.bound_to`).
+
+Parameters sent without a value are treated as omitted, and a parameter sent twice is refused
+(RFC 6749 §3.1, §3.2). The Python methods of :class:`~tokenlab.authserver.server.AuthServer` do
+the work; this module translates between them and HTTP, reaching the server only through the
+:class:`AuthorizationServer` protocol.
 
 The authorization endpoint also plays the login page the user meets *at the authorization
 server*: ``GET /authorize`` without credentials answers 200 with the page; the page posts
@@ -28,6 +38,7 @@ import base64
 import binascii
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
@@ -37,7 +48,9 @@ from ..errors import (
     InvalidRequestError,
     TokenError,
     UnsupportedGrantTypeError,
+    UseDPoPNonceError,
 )
+from ..jose.dpop_verify import DPoPProofVerifier
 from ..net.messages import Request, Response, json_response, outcome_of
 from ..net.wire import Wire
 from .authcode import AuthorizationRedirect, _redirect
@@ -75,9 +88,12 @@ class AuthorizationServer(Protocol):
     issuer: str
     wire: Wire
     clients: ClientRegistry
+    dpop_verifier: DPoPProofVerifier
 
     @property
     def grants(self) -> Mapping[str, Grant]: ...
+
+    def bound_to(self, jkt: str | None) -> AbstractContextManager[None]: ...
 
     def metadata(self) -> dict[str, Any]: ...
 
@@ -229,14 +245,16 @@ def _client(request: Request, params: dict[str, str]) -> tuple[str, str | None]:
     return client_id, params.get("client_secret")
 
 
-def _error(err: TokenError, realm: str | None = None) -> Response:
+def _error(err: TokenError, realm: str | None = None,
+           extra: Mapping[str, str] | None = None) -> Response:
     """The JSON error of RFC 6749 §5.2: 400, or 401 with a Basic challenge for ``invalid_client``.
 
     RFC 6749 §5.2 requires 401 and ``WWW-Authenticate`` when the client used HTTP Basic; a 401
     always carries a challenge (RFC 9110 §11.6.1), which also tells a client that posted its
-    credentials in the body which scheme the server supports.
+    credentials in the body which scheme the server supports. ``extra``: more header fields
+    (the ``DPoP-Nonce`` of a DPoP request, RFC 9449 §8).
     """
-    headers: dict[str, str] = dict(_NO_STORE)
+    headers: dict[str, str] = {**_NO_STORE, **(extra or {})}
     if err.error == InvalidClientError.error:
         headers["WWW-Authenticate"] = f'Basic realm="{realm or "token endpoint"}"'
         return json_response(401, err.to_dict(), headers)
@@ -247,7 +265,10 @@ def _error(err: TokenError, realm: str | None = None) -> Response:
 
 
 def _token(auth: AuthorizationServer, request: Request, notes: list[str]) -> Response:
-    """RFC 6749 §3.2: the token endpoint; ``grant_type`` picks one of the server's grants."""
+    """RFC 6749 §3.2: the token endpoint; ``grant_type`` picks one of the server's grants. With a
+    ``DPoP`` header (RFC 9449 §5) the proof is checked before the grant runs, and the grant runs
+    bound to the proof's key."""
+    dpop = "DPoP" in request.headers
     try:
         params = _form_params(request, notes)
         grant = auth.grants.get(params.get("grant_type", ""))
@@ -262,10 +283,24 @@ def _token(auth: AuthorizationServer, request: Request, notes: list[str]) -> Res
                 f"{', '.join(known[:-1])} and {known[-1]} (RFC 6749 §5.2)" if len(known) > 1 else
                 f"grant_type {grant_type!r} is not supported here; this server knows "
                 f"{''.join(known) or 'none'} (RFC 6749 §5.2)")
-        token = grant.token_request(params, client_id, secret)
+        jkt = None
+        if dpop:  # §4.3: POST to this endpoint's own URL, no access token, no ath
+            jkt = auth.dpop_verifier.verify(
+                request.headers, "POST", auth.metadata()["token_endpoint"]).jkt
+        with auth.bound_to(jkt):
+            token = grant.token_request(params, client_id, secret)
+    except UseDPoPNonceError as err:
+        return _error(err, auth.issuer, {"DPoP-Nonce": err.nonce})
     except TokenError as err:
-        return _error(err, auth.issuer)
-    return json_response(200, token.to_dict(), _NO_STORE)
+        return _error(err, auth.issuer, _current_nonce(auth, dpop))
+    return json_response(200, token.to_dict(), {**_NO_STORE, **_current_nonce(auth, dpop)})
+
+
+def _current_nonce(auth: AuthorizationServer, dpop: bool) -> dict[str, str]:
+    """RFC 9449 §8.2: a server requiring nonces "MAY supply the new nonce" in any answer; here it
+    sends its current one with every answer to a DPoP request, so a client keeps the latest."""
+    nonces = auth.dpop_verifier.nonces
+    return {"DPoP-Nonce": nonces.current()} if dpop and nonces is not None else {}
 
 
 def _revoke(auth: AuthorizationServer, request: Request, notes: list[str]) -> Response:

@@ -5,14 +5,24 @@ clients, users, store, refresh-token families, lifetimes, the known APIs and the
 mints tokens: an access token alone (RFC 9068), or a token pair in a refresh-token family
 (RFC 6749 §6, RFC 9700 §4.14). The grants (:mod:`.grants`, :mod:`.authcode`) and revocation
 (:mod:`.revocation`) receive it; none of them knows the :class:`~.server.AuthServer` that
-composes them. Binding tokens to a key (DPoP) plugs in here, once, rather than into every grant;
-so do ID tokens (OpenID Connect Core §2), minted by :meth:`TokenIssuer.id_token`.
+composes them. ID tokens (OpenID Connect Core §2) are minted here too, by
+:meth:`TokenIssuer.id_token`.
+
+Binding tokens to a client's DPoP key (RFC 9449 §5, §6) happens here, once, not in each grant:
+the token endpoint checks a request's proof and answers the request inside
+:meth:`TokenIssuer.bound_to` the proof key's thumbprint; every access token minted inside carries
+``cnf.jkt`` and is answered with ``token_type`` ``DPoP``, and a public client's new family is
+bound to the key. A grant registered later binds its tokens without knowing DPoP exists. The
+one grant that must look is the refresh grant: :meth:`TokenIssuer.check_refresh_binding`.
 """
 
 from __future__ import annotations
 
+import hmac
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +30,7 @@ from ..clock import Clock
 from ..errors import InvalidGrantError, InvalidRequestError, InvalidScopeError, InvalidTargetError
 from ..jose.idtoken import ID_TOKEN_ALGORITHMS, issue_id_token
 from ..jose.keys import KeyRing
-from ..jose.tokens import TokenResponse, issue_access_token
+from ..jose.tokens import BEARER, DPOP, TokenResponse, issue_access_token
 from ..randomness import RandomSource
 from ..store import MemoryStore
 from .clients import ClientRegistry, _ClientRecord, validate_scope_tokens
@@ -28,6 +38,10 @@ from .refresh import Family, RefreshRecord, TokenFamilies
 from .users import User, UserRegistry
 
 __all__ = ["TokenIssuer", "check_resource"]
+
+#: The thumbprint of the DPoP key that the token request being answered proved it holds; ``None``
+#: outside :meth:`TokenIssuer.bound_to` (a context variable: each thread answers its own request).
+_PROOF_KEY: ContextVar[str | None] = ContextVar("tokenlab_dpop_proof_key", default=None)
 
 
 def check_resource(resource: str) -> str:
@@ -139,6 +153,46 @@ class TokenIssuer:
             )
         return scopes
 
+    # -- DPoP: binding to the client's key (RFC 9449 §5, §6) -----------------------------------------
+
+    @contextmanager
+    def bound_to(self, jkt: str | None) -> Iterator[None]:
+        """Answer a token request that proved possession of the DPoP key whose RFC 7638
+        thumbprint is ``jkt`` (``None``: the request carried no proof): every access token minted
+        inside is bound to the key (``cnf.jkt``, §6.1) and answered with ``token_type`` ``DPoP``
+        (§5), and a public client's new refresh-token family is bound to it (§5). The proof
+        itself is checked by the caller (the token endpoint) before it enters."""
+        if jkt is not None and (not isinstance(jkt, str) or not jkt):
+            raise TypeError(f"jkt must be a key's thumbprint (a non-empty str) or None, not {jkt!r}")
+        entered = _PROOF_KEY.set(jkt)
+        try:
+            yield
+        finally:
+            _PROOF_KEY.reset(entered)
+
+    @property
+    def proof_key(self) -> str | None:
+        """The thumbprint of the key the current token request proved, or ``None``."""
+        return _PROOF_KEY.get()
+
+    def check_refresh_binding(self, family: Family) -> None:
+        """RFC 9449 §5: a refresh token bound to a DPoP key "MUST be validated when the refresh
+        token is later presented": the request's proof must be signed by that very key. A
+        refusal is ``invalid_grant`` (RFC 6749 §5.2: the refresh token is not valid for this
+        request, as one issued to another client is not) and changes nothing, so a thief who
+        copied the token cannot even spend it."""
+        if family.jkt is None:
+            return
+        presented = self.proof_key
+        if presented is None:
+            raise InvalidGrantError(
+                "this refresh token is bound to the DPoP key it was issued with: send the "
+                "refresh request with a DPoP proof signed by that key (RFC 9449 §5)")
+        if not hmac.compare_digest(presented.encode(), family.jkt.encode()):
+            raise InvalidGrantError(
+                "this refresh token is bound to another DPoP key than the one that signed this "
+                "request's proof: only the key it was issued with can use it (RFC 9449 §5)")
+
     # -- minting ----------------------------------------------------------------------------------
 
     def issue(self, *, subject: str, client_id: str, audience: str,
@@ -146,7 +200,7 @@ class TokenIssuer:
         """An access token alone (no refresh token), e.g. for the client credentials grant."""
         token, _ = self._access_token(subject, client_id, audience, scopes)
         return TokenResponse(access_token=token, expires_in=self.access_ttl,
-                             scope=" ".join(scopes))
+                             scope=" ".join(scopes), token_type=self._token_type())
 
     def issue_with_refresh(
         self, client: _ClientRecord, subject: str, scopes: tuple[str, ...], audience: str,
@@ -156,6 +210,9 @@ class TokenIssuer:
 
         ``user`` is the user as the grant authenticated them: if their password changed since
         (a password change between the check and now), nothing is issued (RFC 9700 §4.14.2).
+        A public client's family is bound to the DPoP key of the request, if it proved one
+        (RFC 9449 §5); a confidential client's is not — its refresh tokens are already bound to
+        it by its authentication (RFC 6749 §6).
         """
         with self.lock:
             if user is not None and not self.users.is_current(user):
@@ -166,7 +223,8 @@ class TokenIssuer:
             family = Family(
                 family_id=self.random.token_urlsafe("family_id", 9), client_id=client.client_id,
                 subject=subject, scopes=scopes, audience=audience, created_at=now,
-                expires_at=now + self.refresh_ttl)
+                expires_at=now + self.refresh_ttl,
+                jkt=self.proof_key if client.public else None)
             self.families.create(family)
             return self.issue_in_family(family, scopes)
 
@@ -181,7 +239,8 @@ class TokenIssuer:
             token_id=self.random.token_urlsafe("refresh_id", 9), family_id=family.family_id,
             client_id=family.client_id, issued_at=now))
         return TokenResponse(access_token=token, expires_in=self.access_ttl,
-                             scope=" ".join(scopes), refresh_token=refresh)
+                             scope=" ".join(scopes), refresh_token=refresh,
+                             token_type=self._token_type())
 
     def check_id_tokens_possible(self) -> None:
         """Refuse an OpenID Connect request up front when the current key cannot sign ID tokens a
@@ -210,4 +269,9 @@ class TokenIssuer:
                       scopes: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
         return issue_access_token(
             self.keys, self.random, issuer=self.issuer, subject=subject, audience=audience,
-            client_id=client_id, scopes=scopes, ttl=self.access_ttl, now=self.clock.time())
+            client_id=client_id, scopes=scopes, ttl=self.access_ttl, now=self.clock.time(),
+            jkt=self.proof_key)
+
+    def _token_type(self) -> str:
+        """RFC 9449 §5: "A token_type of DPoP MUST be included" for a bound token."""
+        return DPOP if self.proof_key is not None else BEARER

@@ -7,6 +7,9 @@ login. A spent refresh token presented again means a copy exists — the legitim
 the server cannot tell — so the whole family is revoked: its refresh tokens and, through the
 denylist, its live access tokens.
 
+A public client's family that began with a DPoP proof is bound to that proof's key (``jkt``,
+RFC 9449 §5): each of its refresh tokens is good only with a proof signed by the same key.
+
 Refresh tokens are opaque random strings; only their SHA-256 is stored.
 """
 
@@ -42,6 +45,9 @@ class Family:
     revoked_reason: str = ""
     #: ``(jti, exp)`` of every access token issued in the family, oldest first.
     access_tokens: tuple[tuple[str, float], ...] = ()
+    #: The thumbprint of the DPoP key its refresh tokens are bound to (public clients, RFC 9449
+    #: §5), or ``None``: not bound.
+    jkt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

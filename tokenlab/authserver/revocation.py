@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import InvalidClientError, InvalidRequestError, TokenError, UnauthorizedClientError
 from ..jose.policy import VerifierPolicy
+from ..jose.tokens import BEARER, DPOP
 from ..jose.verify import VerifiedClaims, Verifier
 from .clients import _ClientRecord
 from .issuance import TokenIssuer
@@ -119,7 +120,8 @@ class Introspection:
 
         RFC 7662 §2.2: ``active`` is "whether or not the presented token is currently active";
         an access token is active when an API of this server with no leeway would accept it
-        (:meth:`~tokenlab.jose.verify.Verifier.validate`) and it is not revoked."""
+        (:meth:`~tokenlab.jose.verify.Verifier.validate`) and it is not revoked. A token bound
+        to a DPoP key comes with its ``cnf`` and ``token_type`` ``DPoP`` (RFC 9449 §6.2)."""
         if not client_secret:
             raise InvalidClientError(
                 "introspection needs client authentication: give a client_secret (RFC 7662 §2.1)")
@@ -134,21 +136,30 @@ class Introspection:
             family = self.issuer.families.get(record.family_id)
             if family is None or family.revoked or record.spent or now >= family.expires_at:
                 return {"active": False}
-            return {
+            answer: dict[str, Any] = {
                 "active": True, "scope": " ".join(family.scopes), "client_id": family.client_id,
                 "sub": family.subject, "exp": int(family.expires_at), "iat": int(record.issued_at),
                 "iss": self.issuer.issuer, "aud": family.audience, "jti": record.token_id,
                 "token_type": "refresh_token",
             }
+            if family.jkt is not None:  # a public client's refresh token bound to its DPoP key
+                answer["cnf"] = {"jkt": family.jkt}
+            return answer
         claims = self.active_access_token(token, now)
         if claims is None:
             return {"active": False}
-        return {
+        answer = {
             "active": True, "scope": claims.get("scope", ""), "client_id": claims["client_id"],
             "sub": claims["sub"], "exp": claims["exp"], "iat": claims["iat"],
             "iss": claims["iss"], "aud": claims["aud"], "jti": claims["jti"],
-            "token_type": "Bearer",
+            "token_type": BEARER,
         }
+        cnf = claims.get("cnf")
+        if isinstance(cnf, dict) and isinstance(cnf.get("jkt"), str):
+            # RFC 9449 §6.2: the binding travels in the answer, so an API can check the proof.
+            answer["cnf"] = {"jkt": cnf["jkt"]}
+            answer["token_type"] = DPOP
+        return answer
 
 
     def active_access_token(self, token: str, now: float) -> VerifiedClaims | None:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from types import MappingProxyType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..clock import Clock, SystemClock
 from ..errors import InvalidGrantError, InvalidRequestError, InvalidTargetError
+from ..jose.dpop_nonce import DPoPNonces
+from ..jose.dpop_verify import DPoPProofVerifier
 from ..jose.keys import SUPPORTED_ALGORITHMS, KeyRing, SigningKey
 from ..jose.policy import INSECURE_HMAC_SECRET
 from ..jose.tokens import TokenResponse
@@ -82,6 +85,11 @@ class AuthServer:
     server signs with that weak secret, which one token and a word list reveal (RFC 8725 §3.5);
     the repr says INSECURE. Rotating the keys draws a strong one.
 
+    DPoP (RFC 9449): a token request with a valid proof in a ``DPoP`` header gets tokens bound
+    to the proof's key (:attr:`dpop_verifier` checks the proofs; see :mod:`.issuance`).
+    ``require_dpop_nonce`` (off by default) makes every proof carry a nonce of this server's
+    (§8): a proof without one is answered ``use_dpop_nonce`` with a ``DPoP-Nonce`` header.
+
     >>> from tokenlab import SimClock
     >>> auth = AuthServer(issuer="https://auth.example", clock=SimClock(), seed=1)
     """
@@ -98,8 +106,11 @@ class AuthServer:
         code_ttl: int = 60,
         store: MemoryStore | None = None,
         insecure_hmac_secret: str | None = None,
+        require_dpop_nonce: bool = False,
     ) -> None:
         self.issuer = _check_issuer(issuer)
+        if not isinstance(require_dpop_nonce, bool):
+            raise TypeError(f"require_dpop_nonce must be True or False, not {require_dpop_nonce!r}")
         if algorithm not in SUPPORTED_ALGORITHMS:
             raise ValueError(
                 f"algorithm must be one of {', '.join(SUPPORTED_ALGORITHMS)}, got {algorithm!r}"
@@ -133,6 +144,11 @@ class AuthServer:
             self.register_grant(grant)
         self.revocation = Revocation(self.issuance)
         self.introspection = Introspection(self.issuance)
+        #: Checks the DPoP proofs of token requests (RFC 9449 §4.3, §5): 400 errors, its replay
+        #: cache in :attr:`store`, this server's nonces when ``require_dpop_nonce``.
+        self.dpop_verifier = DPoPProofVerifier(
+            self.clock, store=self.store,
+            nonces=DPoPNonces(self.clock, self.random) if require_dpop_nonce else None)
         #: Every HTTP exchange with this server (and, by default, its APIs) is recorded here.
         self.wire = Wire(self.clock)
 
@@ -352,6 +368,12 @@ class AuthServer:
         """Token introspection (RFC 7662 §2): the token's facts if active, else
         ``{"active": False}``; see :meth:`.revocation.Introspection.introspect`."""
         return self.introspection.introspect(token, client_id, client_secret)
+
+    def bound_to(self, jkt: str | None) -> AbstractContextManager[None]:
+        """Answer a token request whose DPoP proof (already checked) was signed by the key with
+        thumbprint ``jkt``: see :meth:`.issuance.TokenIssuer.bound_to`."""
+        return self.issuance.bound_to(jkt)
+
     def metadata(self) -> dict[str, Any]:
         """Authorization server metadata (RFC 8414 §2), as served at
         ``/.well-known/oauth-authorization-server``."""
@@ -371,6 +393,8 @@ class AuthServer:
             "revocation_endpoint_auth_methods_supported": auth_methods,
             "introspection_endpoint_auth_methods_supported": auth_methods[:2],
             "code_challenge_methods_supported": ["S256"],
+            # RFC 9449 §5.1: the algorithms this server accepts for DPoP proofs.
+            "dpop_signing_alg_values_supported": list(self.dpop_verifier.algorithms),
         }
 
     def restart(self) -> None:

@@ -11,8 +11,13 @@ lesson can show the whole conversation, and an attacker sees exactly what travel
   the issuer's keys from its JWKS, ``iss``, ``aud``, ``exp``, ``iat``, ``nonce``, ``at_hash``)
   before keeping anything; :attr:`Client.id_token_claims` says who logged in;
 - uses only an access token whose ``token_type`` it understands (RFC 6749 §7.1) — ``Bearer``
-  (RFC 6750) — and sends it in the ``Authorization`` header (RFC 6750 §2.1), or — to show why
-  not — in the URL query (§2.3);
+  (RFC 6750), and ``DPoP`` for an app made with ``dpop=True`` — and sends it in the
+  ``Authorization`` header (RFC 6750 §2.1), or — to show why not — in the URL query (§2.3);
+- with ``dpop=True`` (RFC 9449), holds a proof key (:class:`~tokenlab.jose.dpop.DPoPKey`,
+  derived from the world's seed when the world is seeded) and sends a fresh proof with every
+  token request and every API call that carries a DPoP token (``Authorization: DPoP``, with
+  ``ath``); a ``use_dpop_nonce`` answer is retried once with the nonce of its ``DPoP-Nonce``
+  header, and the latest nonce of each server (by origin) goes into the next proofs (§8, §9);
 - refreshes when it knows the token expired, and once after a 401 ``invalid_token``; when
   refreshing fails (a revoked family, a reused refresh token) it gives up cleanly: forgets its
   tokens and reports why in :attr:`Client.last_error`, without raising;
@@ -25,17 +30,20 @@ variable, ``localStorage``, or an httpOnly cookie held by a backend-for-frontend
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ..api.http import parse_challenge
+from ..api.http import parse_challenges
 from ..authserver.pkce import S256, is_valid_verifier, s256_challenge
 from ..errors import TokenError
+from ..jose.dpop import DPoPKey
 from ..jose.idtoken import ID_TOKEN_ERROR, OPENID, keys_from_jwks, validate_id_token
 from ..jose.keys import VerificationKey
+from ..jose.tokens import DPOP
 from ..net.masking import mask_for_display
 from ..net.messages import FORM, Request, Response, basic_authorization
 from ..randomness import RandomSource
@@ -51,6 +59,8 @@ __all__ = ["GRANTS", "Client"]
 
 GRANTS = ("client_credentials", "password", "authorization_code")
 TOKEN_IN = ("header", "query")
+#: RFC 9449 §8.1: nonce = 1*NQCHAR. A DPoP-Nonce value of any other form is not kept.
+_NONCE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 
 
 class _AuthSeed:
@@ -93,12 +103,19 @@ class Client:
 
     A token response is used only if the app understands its ``token_type`` (RFC 6749 §7.1);
     :attr:`token_types` says which types those are.
+
+    ``dpop=True`` makes the app prove possession of a key (RFC 9449): it makes a
+    :class:`~tokenlab.jose.dpop.DPoPKey` (ES256; derived from its seed and client id when seeded,
+    so two apps of one world differ and a rebuilt world has the same key), or uses the
+    ``DPoPKey`` given as ``dpop=``. Its tokens then travel only in the header. Without it,
+    nothing changes. Two ``Client`` objects of one registration and one seed are the same app:
+    same PKCE verifiers, same key, same proof ``jti`` values — give another ``seed=`` for another.
     """
 
     #: The token types this app understands, by lower-case name (RFC 6749 §5.1: "Value is case
-    #: insensitive"), each with the ``Authorization`` scheme it is sent with. A client that
-    #: can prove possession of a key (DPoP, RFC 9449) adds ``"dpop": "DPoP"``.
-    token_types: ClassVar[Mapping[str, str]] = MappingProxyType({"bearer": "Bearer"})
+    #: insensitive"), each with the ``Authorization`` scheme it is sent with. An app with a DPoP
+    #: key (RFC 9449) also understands ``"dpop": "DPoP"`` (set on the instance).
+    token_types: Mapping[str, str] = MappingProxyType({"bearer": "Bearer"})
 
     def __init__(
         self,
@@ -114,11 +131,17 @@ class Client:
         name: str | None = None,
         redirect_uri: str | None = None,
         seed: int | str | _AuthSeed | None = _FROM_AUTH,
+        dpop: bool | DPoPKey = False,
     ) -> None:
         if grant not in GRANTS:
             raise ValueError(f"grant must be one of {', '.join(GRANTS)}, not {grant!r}")
         if token_in not in TOKEN_IN:
             raise ValueError(f"token_in must be 'header' or 'query', not {token_in!r}")
+        if not isinstance(dpop, bool | DPoPKey):
+            raise TypeError(f"dpop must be True, False or a DPoPKey, not {dpop!r}")
+        if dpop is not False and token_in != "header":  # noqa: S105 - a place, not a secret
+            raise ValueError("a DPoP-bound token travels only in the Authorization header "
+                             "(RFC 9449 §7.1): use token_in='header' with dpop")
         self.auth = auth
         self.registration = registration
         self.api = api
@@ -135,6 +158,17 @@ class Client:
                              "with register_client(..., redirect_uris=[...])")
         self.redirect_uri = redirect_uri
         self.random = RandomSource(auth.random.seed if isinstance(seed, _AuthSeed) else seed)
+        #: The app's DPoP proof key (RFC 9449 §4.2), or ``None``: it sends bearer tokens.
+        self.dpop_key: DPoPKey | None = None
+        if isinstance(dpop, DPoPKey):
+            self.dpop_key = dpop
+        elif dpop:
+            self.dpop_key = DPoPKey.generate("ES256", random=self._dpop_random(),
+                                             clock=auth.clock)
+        if self.dpop_key is not None:
+            self.token_types = MappingProxyType({**type(self).token_types, "dpop": DPOP})
+        #: The latest DPoP nonce each server handed out, by origin (RFC 9449 §8, §9).
+        self._dpop_nonces: dict[str, str] = {}
         #: Why the last login, refresh or logout failed, as ``"error_code: description"``.
         self.last_error: str | None = None
         self._pending: _PendingLogin | None = None
@@ -347,15 +381,20 @@ class Client:
         url = self.api.audience.rstrip("/") + path
         headers: dict[str, str] = {}
         token = self.access_token
+        scheme = self.token_type or "Bearer"
         if token is not None:
             if self.token_in == "header":  # noqa: S105 - a place, not a secret
-                headers["Authorization"] = f"{self.token_type or 'Bearer'} {token}"
+                headers["Authorization"] = f"{scheme} {token}"
             else:
                 url += ("&" if "?" in url else "?") + urlencode({"access_token": token})
                 headers["Cache-Control"] = "no-store"  # RFC 6750 §2.3 asks this of such clients
         if body is not None:
             headers["Content-Type"] = FORM
-        return self.api.handle(Request(method, url, headers, body), sender=self.name)
+        request = Request(method, url, headers, body)
+        if token is not None and scheme == DPOP and self.dpop_key is not None:
+            # RFC 9449 §7.1: a DPoP token goes with a proof for this request, with its ath.
+            return self._with_proof(self.api.handle, request, access_token=token)
+        return self.api.handle(request, sender=self.name)
 
     def refresh(self) -> bool:
         """Renew the access token now, without an API call (RFC 6749 §6; client credentials: ask
@@ -414,7 +453,50 @@ class Client:
             reg.client_id, reg.client_secret)})
 
     def _token_request(self, form: dict[str, str]) -> Response:
-        return self.auth.handle(self._authenticated(self._token_url, form), sender=self.name)
+        request = self._authenticated(self._token_url, form)
+        if self.dpop_key is not None:  # RFC 9449 §5: every token request of a DPoP app
+            return self._with_proof(self.auth.handle, request)
+        return self.auth.handle(request, sender=self.name)
+
+    # -- DPoP (RFC 9449) --------------------------------------------------------------------------
+
+    def _dpop_random(self) -> RandomSource:
+        """Where the proof key and its ``jti`` values come from: derived from this app's seed and
+        client id when seeded (demo-only, like every seeded key), :mod:`secrets` otherwise."""
+        seed = self.random.seed
+        return RandomSource(None if seed is None else
+                            f"{seed!r}\x00client {self.registration.client_id} dpop")
+
+    def _with_proof(self, handle: Callable[..., Response], request: Request, *,
+                    access_token: str | None = None) -> Response:
+        """Send ``request`` with a fresh DPoP proof (and ``ath`` of ``access_token``), keeping
+        the server's latest nonce; a ``use_dpop_nonce`` answer is retried once, with a new proof
+        carrying the nonce it handed out (RFC 9449 §8, §9)."""
+        response = handle(self._proved(request, access_token), sender=self.name)
+        if self._keep_nonce(request.url, response) and _asks_for_nonce(response):
+            response = handle(self._proved(request, access_token), sender=self.name)
+            self._keep_nonce(request.url, response)
+        return response
+
+    def _proved(self, request: Request, access_token: str | None) -> Request:
+        """``request`` with a ``DPoP`` header: a new proof for its method and URL, made now by the
+        world's clock (also for a key given without one)."""
+        assert self.dpop_key is not None
+        proof = self.dpop_key.proof(request.method, request.url, now=self.auth.clock.time(),
+                                    access_token=access_token,
+                                    nonce=self._dpop_nonces.get(_origin(request.url)))
+        return Request(request.method, request.url, {**request.headers, "DPoP": proof},
+                       request.body)
+
+    def _keep_nonce(self, url: str, response: Response) -> bool:
+        """Keep the ``DPoP-Nonce`` of ``response`` as the latest of the server at ``url``;
+        ``True`` when it carried a new one (a value of the wrong form is not kept)."""
+        nonce = response.headers.get("DPoP-Nonce")
+        if nonce is None or _NONCE.fullmatch(nonce) is None:
+            return False
+        changed = self._dpop_nonces.get(_origin(url)) != nonce
+        self._dpop_nonces[_origin(url)] = nonce
+        return changed
 
     def _accept(self, response: Response, *, refreshed: str | None = None,
                 nonce: str | None = None) -> bool:
@@ -514,17 +596,35 @@ class Client:
 
     def __repr__(self) -> str:
         state = "logged in" if self.logged_in else "logged out"
+        key = "" if self.dpop_key is None else f", DPoP key {self.dpop_key.thumbprint!r}"
         return (f"Client({self.name!r}, grant={self.grant!r}, storage={self.storage.kind!r}, "
-                f"token_in={self.token_in!r}, {state})")
+                f"token_in={self.token_in!r}, {state}{key})")
 
 
 def _challenge_error(response: Response) -> str | None:
-    """The ``error`` of a Bearer challenge (RFC 6750 §3), if any."""
+    """The ``error`` of the Bearer or DPoP challenge that carries one (RFC 6750 §3, RFC 9449
+    §7.1), if any: the one for the scheme the request used comes first."""
     header = response.headers.get("WWW-Authenticate")
     if header is None:
         return None
-    scheme, params = parse_challenge(header)
-    return params.get("error") if scheme.lower() == "bearer" else None
+    for scheme, params in parse_challenges(header):
+        if scheme.lower() in ("bearer", "dpop") and "error" in params:
+            return params["error"]
+    return None
+
+
+def _asks_for_nonce(response: Response) -> bool:
+    """A ``use_dpop_nonce`` answer: 400 from a token endpoint (RFC 9449 §8), 401 with a DPoP
+    challenge from an API (§9)."""
+    if response.status == 400:
+        return response.json().get("error") == "use_dpop_nonce"
+    return response.status == 401 and _challenge_error(response) == "use_dpop_nonce"
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, in lower case: which server a nonce belongs to."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _error_text(response: Response) -> str:

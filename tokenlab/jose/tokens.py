@@ -1,4 +1,8 @@
-"""Issuing JWT access tokens (RFC 9068) and the token endpoint's response (RFC 6749 §5.1)."""
+"""Issuing JWT access tokens (RFC 9068) and the token endpoint's response (RFC 6749 §5.1).
+
+A token bound to a client's DPoP key carries the key's thumbprint in ``cnf.jkt`` (RFC 9449 §6.1)
+and is answered with ``token_type`` ``DPoP`` (§5); any other token is a ``Bearer`` token.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,14 @@ from typing import Any
 from ..randomness import RandomSource
 from .keys import KeyRing
 
-__all__ = ["ACCESS_TOKEN_TYP", "TokenResponse", "issue_access_token", "shorten"]
+__all__ = ["ACCESS_TOKEN_TYP", "BEARER", "DPOP", "TokenResponse", "issue_access_token", "shorten"]
 
 #: RFC 9068 §2.1: JWT access tokens carry ``typ: at+jwt`` so they cannot pass for ID tokens.
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - a media type, not a secret
+#: The token types (RFC 6749 §7.1) of a token response: RFC 6750's, and RFC 9449 §5's for a
+#: token bound to the client's DPoP key.
+BEARER = "Bearer"
+DPOP = "DPoP"
 
 
 def shorten(token: str | None, keep: int = 12) -> str | None:
@@ -75,10 +83,14 @@ def issue_access_token(
     scopes: tuple[str, ...],
     ttl: int,
     now: float,
+    jkt: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Sign a JWT access token with the RFC 9068 §2.2 claims; returns ``(token, claims)``."""
+    """Sign a JWT access token with the RFC 9068 §2.2 claims; returns ``(token, claims)``.
+
+    ``jkt``: the thumbprint of the client's DPoP key, to bind the token to it with the
+    confirmation claim ``cnf: {"jkt": ...}`` (RFC 9449 §6.1, RFC 7800 §3.1)."""
     iat = math.floor(now)
-    claims = {
+    claims: dict[str, Any] = {
         "iss": issuer,
         "sub": subject,
         "aud": audience,
@@ -88,4 +100,6 @@ def issue_access_token(
         "client_id": client_id,
         "scope": " ".join(scopes),
     }
+    if jkt is not None:
+        claims["cnf"] = {"jkt": jkt}
     return keys.sign(claims, typ=ACCESS_TOKEN_TYP), claims

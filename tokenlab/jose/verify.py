@@ -8,8 +8,10 @@
 3. **claims and policy** — ``typ`` is ``at+jwt`` (RFC 9068 §4), the RFC 9068 §2.2 claims are
    present and well-formed, ``iss`` matches exactly, ``aud`` names this API, the token is inside
    its lifetime on the injected clock (RFC 7519 §4.1.4/§4.1.5); then it is not revoked (the
-   denylist or the authorization server's introspection answer); and only then, it grants the
-   scope asked for.
+   denylist or the authorization server's introspection answer); then it is presented as its
+   confirmation claim says (a ``confirmation`` check the caller passes: a token bound to a DPoP
+   key only with a proof by that key, never as a bearer token — RFC 7800 §3, RFC 9449 §7); and
+   only then, it grants the scope asked for.
 
 Validity comes before authorization: RFC 6750 §3.1 answers ``invalid_token`` for a token that is
 "expired, revoked, malformed, or invalid for other reasons" and ``insufficient_scope`` only when
@@ -57,8 +59,8 @@ from ..report import StepStatus, VerificationReport
 from .keys import VerificationKey
 from .policy import VerifierPolicy
 
-__all__ = ["KeyLookup", "RevocationCheck", "SignatureNote", "VerifiedClaims", "Verifier",
-           "parse_scope"]
+__all__ = ["ConfirmationCheck", "KeyLookup", "RevocationCheck", "SignatureNote", "VerifiedClaims",
+           "Verifier", "parse_scope"]
 
 #: ``(kid, now) -> trusted key or None``
 KeyLookup = Callable[[str, float], VerificationKey | None]
@@ -66,6 +68,10 @@ KeyLookup = Callable[[str, float], VerificationKey | None]
 #: raised as :class:`RevokedTokenError`), or the :class:`TokenError` to refuse it with. Asked only
 #: once every other validity rule has passed, before the scope is judged.
 RevocationCheck = Callable[[str, dict[str, Any]], str | TokenError | None]
+#: ``(token, claims) -> None`` if the token may be used as it was presented; else the
+#: :class:`TokenError` to refuse it with (a DPoP-bound token sent as a bearer token, a proof by
+#: another key: RFC 9449 §7). Asked after the revocation check, before the scope is judged.
+ConfirmationCheck = Callable[[str, dict[str, Any]], TokenError | None]
 
 _PASSED, _FAILED = StepStatus.PASSED, StepStatus.FAILED
 # Step 1 only parses: every PyJWT claim check is off (times are checked against our clock).
@@ -241,13 +247,15 @@ class Verifier:
 
     # The hot path: a few calls, with the report built only when something fails.
     def verify(
-        self, token: str | bytes, *, now: float, scope: str | Iterable[str] | None = None
+        self, token: str | bytes, *, now: float, scope: str | Iterable[str] | None = None,
+        confirmation: ConfirmationCheck | None = None,
     ) -> VerifiedClaims:
         """The token's claims if it passes all three steps; otherwise a :class:`TokenError`.
 
         Any ``str`` or ``bytes`` either passes or raises a ``TokenError`` whose ``.report`` says
         which step failed and why; any other type raises ``TypeError``. Every validity rule —
-        the claims, then revocation — is checked before the scope, so an invalid token is
+        the claims, then revocation, then ``confirmation`` (how the token was presented, see
+        :data:`ConfirmationCheck`) — is checked before the scope, so an invalid token is
         ``invalid_token`` whatever it asks for (RFC 6750 §3.1).
         """
         required = parse_scope(scope)
@@ -256,6 +264,8 @@ class Verifier:
         err: TokenError | None = None
         if self._revocation is not None:
             err = _revoked(self._revocation(text, claims), claims)
+        if err is None and confirmation is not None:
+            err = confirmation(text, claims)
         if err is None and required:
             err = _lacking(required, claims.get("scope"))
         if err is not None:

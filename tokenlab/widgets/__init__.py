@@ -14,8 +14,10 @@ The top layer: may import everything below it, and nothing imports it.
 
 from .clock import ClockControl
 from .exercise import ExerciseBox
+from .exposure import ExposureExplorer
 from .flow_walker import FlowWalker
 from .inspector import TokenInspector
 from .scopes import ScopeExplorer
 
-__all__ = ["ClockControl", "ExerciseBox", "FlowWalker", "ScopeExplorer", "TokenInspector"]
+__all__ = ["ClockControl", "ExerciseBox", "ExposureExplorer", "FlowWalker", "ScopeExplorer",
+           "TokenInspector"]

@@ -1,0 +1,1 @@
+"""Tests of tokenlab.attacker: the attacker of the lessons and the exposure Monte Carlo."""
