@@ -1,5 +1,6 @@
 """A stolen refresh token under rotation with reuse detection (RFC 9700 §4.14.2), in both orders,
-and bound to a public client's DPoP key (RFC 9449 §5): who is locked out when."""
+bound to a public client's DPoP key (RFC 9449 §5), and on a server that does not rotate (RFC 6749
+§6): who is locked out when."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tokenlab.scenarios import (
     attack_result,
     stolen_refresh_token,
 )
+from tokenlab.scenarios.theft import STOLEN_REFRESH_ROTATION_OFF
 
 RUNS = {flow.name: flow.run() for flow in STOLEN_REFRESH_TOKEN}
 RESULTS = {flow.name: attack_result(RUNS[flow.name], defence=flow.defence)
@@ -68,6 +70,28 @@ def test_a_dpop_bound_refresh_token_is_useless_without_the_key_and_the_victim_ke
     assert run.world.app.logged_in and run.steps[-1].passed
 
 
+def test_rfc6749_6_without_rotation_the_copy_works_alongside_the_app_until_refresh_ttl() -> None:
+    """RFC 6749 §6 makes a new refresh token a MAY: without one, nothing is spent, so RFC 9700
+    §4.14.2 has no reuse to detect — the stolen copy and the app's both work, and only the
+    login's absolute expiry (refresh_ttl) ends the attacker's window."""
+    flow = STOLEN_REFRESH_ROTATION_OFF
+    facts, run = result(flow), RUNS[flow.name]
+    auth = run.world.auth
+    calls = attacker_calls(flow)
+    assert calls[:2] == [("/token", 200), ("/weather", 200)]
+    assert calls[-1] == ("/token", 400) and all(s == 200 for _, s in calls[:-1])
+    assert len(facts.successes) == len(calls) - 1 > 20  # many refreshes with one token
+    # the app refreshed after the theft and kept going: nobody noticed the copy
+    assert facts.victim_refused_at is None and run.world.app.logged_in
+    # the window stays open until the family's absolute expiry, measured from the login
+    login = next(e for e in run.world.wire.events if e.path == "/token").time
+    assert facts.successes[-1] < login + auth.refresh_ttl <= facts.first_refusal
+    assert facts.theft_time is not None
+    assert facts.window > auth.refresh_ttl - 2 * 3600
+    assert facts.reason is not None and "expired" in facts.reason
+    assert "rotation off" in repr(auth) and flow.defence.startswith("no rotation")
+
+
 def test_the_stories_are_deterministic_under_a_seed() -> None:
     for flow in STOLEN_REFRESH_TOKEN:
         assert flow.result() == result(flow)
@@ -84,5 +108,5 @@ def test_going_back_one_step_is_a_prefix_of_the_story() -> None:
 
 
 def test_an_unknown_case_is_refused_by_name() -> None:
-    with pytest.raises(ValueError, match="attacker first, victim first, DPoP-bound"):
-        stolen_refresh_token("rotation off")
+    with pytest.raises(ValueError, match="attacker first, victim first, DPoP-bound, rotation off"):
+        stolen_refresh_token("no rotation")

@@ -130,6 +130,11 @@ class PasswordGrant:
 class RefreshTokenGrant:
     """RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14.2).
 
+    With the issuer's ``rotate_refresh_tokens`` off, a refresh returns a new access token and the
+    same refresh token, unspent (RFC 6749 §6: the server "MAY issue a new refresh token"): it
+    works any number of times, by anyone holding a copy, until the family's absolute expiry or a
+    revocation — there is no reuse to detect. Scope and DPoP binding rules are the same.
+
     The presented refresh token is spent and a new one issued in the same family, with the
     family's absolute expiry. A spent token presented again raises
     :class:`~tokenlab.errors.RefreshTokenReuseError` and revokes the family. ``scope`` may
@@ -187,5 +192,7 @@ class RefreshTokenGrant:
             scopes = family.scopes
             if scope is not None:
                 scopes = i.grant_scopes(family.scopes, scope, client_id)
+            if not i.rotate_refresh_tokens:
+                return i.issue_in_family(family, scopes, refresh_token=refresh_token)
             i.families.spend(refresh_token, record, family)
             return i.issue_in_family(family, scopes)

@@ -68,7 +68,7 @@ class TokenIssuer:
     def __init__(
         self, *, issuer: str, clock: Clock, random: RandomSource, keys: KeyRing,
         clients: ClientRegistry, users: UserRegistry, store: MemoryStore,
-        access_ttl: int, refresh_ttl: int, code_ttl: int,
+        access_ttl: int, refresh_ttl: int, code_ttl: int, rotate_refresh_tokens: bool = True,
     ) -> None:
         self.issuer = issuer
         self.clock = clock
@@ -81,6 +81,9 @@ class TokenIssuer:
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         self.code_ttl = code_ttl
+        #: Whether a refresh issues a new refresh token and spends the old (RFC 9700 §4.14.2);
+        #: ``False``: the same one comes back, unspent, until the family ends (RFC 6749 §6 MAY).
+        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.lock = threading.RLock()
         self._resources: list[str] = []
 
@@ -228,16 +231,20 @@ class TokenIssuer:
             self.families.create(family)
             return self.issue_in_family(family, scopes)
 
-    def issue_in_family(self, family: Family, scopes: tuple[str, ...]) -> TokenResponse:
-        """The next token pair of ``family``: an access token and a fresh refresh token."""
+    def issue_in_family(self, family: Family, scopes: tuple[str, ...],
+                        refresh_token: str | None = None) -> TokenResponse:
+        """The next token pair of ``family``: an access token and a fresh refresh token — or,
+        given ``refresh_token`` (a refresh without rotation), that same one again."""
         now = self.clock.time()
         token, claims = self._access_token(family.subject, family.client_id, family.audience,
                                            scopes)
         self.families.add_access_token(family, claims["jti"], claims["exp"])
-        refresh = self.random.token_urlsafe("refresh_token", 32)
-        self.families.add_refresh_token(family, refresh, RefreshRecord(
-            token_id=self.random.token_urlsafe("refresh_id", 9), family_id=family.family_id,
-            client_id=family.client_id, issued_at=now))
+        refresh = refresh_token
+        if refresh is None:
+            refresh = self.random.token_urlsafe("refresh_token", 32)
+            self.families.add_refresh_token(family, refresh, RefreshRecord(
+                token_id=self.random.token_urlsafe("refresh_id", 9), family_id=family.family_id,
+                client_id=family.client_id, issued_at=now))
         return TokenResponse(access_token=token, expires_in=self.access_ttl,
                              scope=" ".join(scopes), refresh_token=refresh,
                              token_type=self._token_type())

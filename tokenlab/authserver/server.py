@@ -90,6 +90,11 @@ class AuthServer:
     ``require_dpop_nonce`` (off by default) makes every proof carry a nonce of this server's
     (§8): a proof without one is answered ``use_dpop_nonce`` with a ``DPoP-Nonce`` header.
 
+    ``rotate_refresh_tokens`` (on by default) spends each refresh token and issues a new one,
+    detecting reuse (RFC 9700 §4.14.2). Off, a refresh returns the same refresh token (RFC 6749
+    §6 makes a new one a MAY): a copy works alongside the original until ``refresh_ttl`` or a
+    revocation, and nothing detects it; the repr says "rotation off".
+
     >>> from tokenlab import SimClock
     >>> auth = AuthServer(issuer="https://auth.example", clock=SimClock(), seed=1)
     """
@@ -107,10 +112,13 @@ class AuthServer:
         store: MemoryStore | None = None,
         insecure_hmac_secret: str | None = None,
         require_dpop_nonce: bool = False,
+        rotate_refresh_tokens: bool = True,
     ) -> None:
         self.issuer = _check_issuer(issuer)
-        if not isinstance(require_dpop_nonce, bool):
-            raise TypeError(f"require_dpop_nonce must be True or False, not {require_dpop_nonce!r}")
+        for name, flag in (("require_dpop_nonce", require_dpop_nonce),
+                           ("rotate_refresh_tokens", rotate_refresh_tokens)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be True or False, not {flag!r}")
         if algorithm not in SUPPORTED_ALGORITHMS:
             raise ValueError(
                 f"algorithm must be one of {', '.join(SUPPORTED_ALGORITHMS)}, got {algorithm!r}"
@@ -135,7 +143,8 @@ class AuthServer:
         #: The state and the token minting every grant shares; grants receive it, not the server.
         self.issuance = TokenIssuer(
             issuer=self.issuer, clock=self.clock, random=self.random, keys=self.keys,
-            clients=self.clients, users=self.users, store=self.store, **ttls)
+            clients=self.clients, users=self.users, store=self.store,
+            rotate_refresh_tokens=rotate_refresh_tokens, **ttls)
         self.families: TokenFamilies = self.issuance.families
         self._lock = self.issuance.lock
         self._grants: dict[str, Grant] = {}
@@ -307,7 +316,8 @@ class AuthServer:
         client_secret: str | None = None,
         scope: str | Iterable[str] | None = None,
     ) -> TokenResponse:
-        """The refresh token grant (RFC 6749 §6) with rotation and reuse detection.
+        """The refresh token grant (RFC 6749 §6) with rotation and reuse detection (unless
+        ``rotate_refresh_tokens=False``: then the same refresh token comes back, unspent).
 
         The presented refresh token is spent and a new one issued in the same family, with the
         family's absolute expiry. A spent token presented again raises
@@ -425,9 +435,10 @@ class AuthServer:
 
     def __repr__(self) -> str:
         seeded = ", seeded: demo-only" if self.random.seeded else ""
+        rotation = "" if self.issuance.rotate_refresh_tokens else ", refresh tokens: rotation off"
         weak = next((k.insecure for k in self.keys.published() if k.insecure), None)
         return (
             f"AuthServer(issuer={self.issuer!r}, algorithm={self.keys.current.algorithm!r}, "
-            f"access_ttl={self.access_ttl}, clients={len(self.clients)}{seeded})"
+            f"access_ttl={self.access_ttl}, clients={len(self.clients)}{seeded}{rotation})"
             + (f"\nINSECURE: {weak} — {INSECURE_HMAC_SECRET[1]}" if weak else "")
         )

@@ -34,6 +34,7 @@ __all__ = [
     "STOLEN_ACCESS_TOKEN_TTL",
     "STOLEN_REFRESH_ATTACKER_FIRST",
     "STOLEN_REFRESH_DPOP",
+    "STOLEN_REFRESH_ROTATION_OFF",
     "STOLEN_REFRESH_TOKEN",
     "STOLEN_REFRESH_VICTIM_FIRST",
     "attack_world",
@@ -55,13 +56,16 @@ CACHE_TTL = 120
 
 
 def attack_world(seed: int, *, revocation: str = "denylist", cache_ttl: float = 0,
-                 dpop: bool = False, app: str = "weather-spa") -> World:
+                 dpop: bool = False, app: str = "weather-spa",
+                 rotate_refresh_tokens: bool = True) -> World:
     """The world of the attack stories: a public single-page app (authorization code + PKCE)
     that keeps its tokens in local storage, the weather API with ``revocation`` (``"none"``,
     ``"denylist"`` or ``"introspect"`` with ``cache_ttl``), and with ``dpop`` an app that binds
-    its tokens to a key and an API that requires DPoP."""
+    its tokens to a key and an API that requires DPoP; ``rotate_refresh_tokens=False``: an
+    authorization server that hands back the same refresh token on every refresh."""
     clock = SimClock()
-    auth = AuthServer(issuer=ISSUER, clock=clock, seed=seed)
+    auth = AuthServer(issuer=ISSUER, clock=clock, seed=seed,
+                      rotate_refresh_tokens=rotate_refresh_tokens)
     api = ResourceServer(audience=API, auth=auth, revocation=revocation,
                          introspection_cache_ttl=cache_ttl, dpop="required" if dpop else "off")
     auth.register_user(USERNAME, PASSWORD)
@@ -227,9 +231,11 @@ def compare_stolen_access_token(seed: int = 1) -> tuple[AttackResult, ...]:
 # -- a stolen refresh token ------------------------------------------------------------------------
 
 #: The orders and bindings of the stolen-refresh-token story, by name.
-REFRESH_CASES = ("attacker first", "victim first", "DPoP-bound")
+REFRESH_CASES = ("attacker first", "victim first", "DPoP-bound", "rotation off")
 #: Seconds from the theft to the first refresh (by the attacker or the app).
 REFRESH_AFTER = 10
+#: Seconds between the attacker's refreshes with an unrotated refresh token.
+REFRESH_EVERY = 3600
 
 
 def _steal_from_device(world: World) -> Step:
@@ -291,6 +297,19 @@ def _victim_refresh(world: World) -> Step:
                       world.app.last_error or "a new access token and refresh token"),))
 
 
+def _refresh_until_refused(world: World) -> None:
+    attacker = attacker_of(world)
+    stolen = next(item.value for item in reversed(attacker.loot) if item.kind == "refresh_token")
+    url = world.auth.metadata()["token_endpoint"]
+    client_id = world.app.registration.client_id
+    # bounded: the family's absolute expiry is refresh_ttl from the login, and the login came
+    # before the theft; one more try past it, then the loop ends whatever the server says
+    for _ in range(world.auth.refresh_ttl // REFRESH_EVERY + 2):
+        world.clock.advance(REFRESH_EVERY)
+        if attacker.refresh(world.auth, url, stolen, client_id).status >= 400:
+            return
+
+
 def _victim_call_again(world: World) -> Step:
     world.app.get("/weather")
     locked = not world.app.logged_in
@@ -313,6 +332,14 @@ _ATTACKER_CALL = use_step(
     "The attacker calls the API with the access token they got",
     "Their own fresh access token, from the refresh.", _attacker_call)
 
+_ATTACKER_UNTIL_REFUSED = use_step(
+    f"The attacker refreshes with the same stolen token every {format_duration(REFRESH_EVERY)} "
+    "until refused",
+    "Without rotation the refresh token is never spent: the server hands the same one back on "
+    "every refresh, to the app and to the attacker alike, and has no copy to notice (RFC 9700 "
+    "§4.14.2 needs a spent token presented again). Only the login's absolute expiry "
+    "(refresh_ttl) or a revocation ends it.", _refresh_until_refused)
+
 _ATTACKER_AFTER = use_step(
     "The attacker tries their access token and refresh token again",
     "After reuse detection the whole family is revoked: its refresh tokens and, by tokenlab's "
@@ -322,7 +349,9 @@ _ATTACKER_AFTER = use_step(
 
 def stolen_refresh_token(case: str, *, seed: int = 1) -> AttackScenario:
     """The stolen-refresh-token story: ``"attacker first"`` or ``"victim first"`` (rotation with
-    reuse detection), or ``"DPoP-bound"`` (a public client's refresh token bound to its key)."""
+    reuse detection), ``"DPoP-bound"`` (a public client's refresh token bound to its key), or
+    ``"rotation off"`` (the same refresh token on every refresh: both copies work until
+    ``refresh_ttl``)."""
     if case not in REFRESH_CASES:
         raise ValueError(f"case must be one of {', '.join(REFRESH_CASES)}, not {case!r}")
     steps = {
@@ -332,6 +361,9 @@ def stolen_refresh_token(case: str, *, seed: int = 1) -> AttackScenario:
                          _ATTACKER_REFRESH, _victim_call_again),
         "DPoP-bound": (alice_logs_in, _victim_call, _steal_from_device, _ATTACKER_REFRESH,
                        _victim_refresh, _victim_call_again),
+        "rotation off": (alice_logs_in, _victim_call, _steal_from_device, _ATTACKER_REFRESH,
+                         _ATTACKER_CALL, _victim_refresh, _victim_call_again,
+                         _ATTACKER_UNTIL_REFUSED),
     }[case]
     intro = {
         "attacker first": ("The attacker refreshes before the app does: they get a fresh pair, "
@@ -340,19 +372,25 @@ def stolen_refresh_token(case: str, *, seed: int = 1) -> AttackScenario:
                          "already spent when the attacker presents it."),
         "DPoP-bound": ("The public app's refresh token is bound to its DPoP key (RFC 9449 §5): "
                        "without the key it is worth nothing."),
+        "rotation off": ("This server does not rotate refresh tokens: every refresh hands back "
+                         "the same one, so the attacker's copy and the app's work side by side."),
     }[case]
     return AttackScenario(
         name=f"stolen refresh token ({case})",
         title=f"A stolen refresh token — {case}",
         intro="A refresh token is copied from Alice's device. " + intro,
-        builder=lambda s: attack_world(s, dpop=case == "DPoP-bound"),
-        steps=steps, seed=seed, defence="rotation with reuse detection" if case != "DPoP-bound"
-        else "DPoP-bound refresh token")
+        builder=lambda s: attack_world(s, dpop=case == "DPoP-bound",
+                                       rotate_refresh_tokens=case != "rotation off"),
+        steps=steps, seed=seed, defence={
+            "DPoP-bound": "DPoP-bound refresh token",
+            "rotation off": "no rotation: the family's absolute expiry only",
+        }.get(case, "rotation with reuse detection"))
 
 
 STOLEN_REFRESH_ATTACKER_FIRST = stolen_refresh_token("attacker first")
 STOLEN_REFRESH_VICTIM_FIRST = stolen_refresh_token("victim first")
 STOLEN_REFRESH_DPOP = stolen_refresh_token("DPoP-bound")
-#: The three stories, in the order of :data:`REFRESH_CASES`.
+STOLEN_REFRESH_ROTATION_OFF = stolen_refresh_token("rotation off")
+#: The four stories, in the order of :data:`REFRESH_CASES`.
 STOLEN_REFRESH_TOKEN = (STOLEN_REFRESH_ATTACKER_FIRST, STOLEN_REFRESH_VICTIM_FIRST,
-                        STOLEN_REFRESH_DPOP)
+                        STOLEN_REFRESH_DPOP, STOLEN_REFRESH_ROTATION_OFF)
