@@ -6,18 +6,13 @@ lesson can show the whole conversation, and an attacker sees exactly what travel
 - logs in with its grant: client credentials (RFC 6749 §4.4), the deprecated password grant
   (§4.3, RFC 9700 §2.4), or the authorization code flow with PKCE and ``state`` (§4.1, RFC 7636),
   driving a simulated browser through the login page *at the authorization server*;
-- with ``openid`` in its scope, also logs the user in with OpenID Connect: it sends a fresh
-  ``nonce`` to ``/authorize`` and validates the ID token of the token response (Core §3.1.3.7:
-  the issuer's keys from its JWKS, ``iss``, ``aud``, ``exp``, ``iat``, ``nonce``, ``at_hash``)
-  before keeping anything; :attr:`Client.id_token_claims` says who logged in;
+- with ``openid`` in its scope, also logs the user in with OpenID Connect, validating the ID
+  token before keeping anything (:mod:`~tokenlab.client.identity`);
 - uses only an access token whose ``token_type`` it understands (RFC 6749 §7.1) — ``Bearer``
   (RFC 6750), and ``DPoP`` for an app made with ``dpop=True`` — and sends it in the
   ``Authorization`` header (RFC 6750 §2.1), or — to show why not — in the URL query (§2.3);
-- with ``dpop=True`` (RFC 9449), holds a proof key (:class:`~tokenlab.jose.dpop.DPoPKey`,
-  derived from the world's seed when the world is seeded) and sends a fresh proof with every
-  token request and every API call that carries a DPoP token (``Authorization: DPoP``, with
-  ``ath``); a ``use_dpop_nonce`` answer is retried once with the nonce of its ``DPoP-Nonce``
-  header, and the latest nonce of each server (by origin) goes into the next proofs (§8, §9);
+- with ``dpop=True`` (RFC 9449), holds a proof key and proves every token request and every
+  API call that carries a DPoP token (:mod:`~tokenlab.client.dpop`);
 - refreshes when it knows the token expired, and once after a 401 ``invalid_token``; when
   refreshing fails (a revoked family, a reused refresh token) it gives up cleanly: forgets its
   tokens and reports why in :attr:`Client.last_error`, without raising;
@@ -29,25 +24,21 @@ variable, ``localStorage``, or an httpOnly cookie held by a backend-for-frontend
 
 from __future__ import annotations
 
-import hmac
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ..api.http import parse_challenges
-from ..authserver.pkce import S256, is_valid_verifier, s256_challenge
 from ..errors import TokenError
 from ..jose.dpop import DPoPKey
-from ..jose.idtoken import ID_TOKEN_ERROR, OPENID, keys_from_jwks, validate_id_token
-from ..jose.keys import VerificationKey
+from ..jose.idtoken import OPENID
 from ..jose.tokens import DPOP
-from ..net.masking import mask_for_display
 from ..net.messages import FORM, Request, Response, basic_authorization
 from ..randomness import RandomSource
 from .browser import BROWSER
+from .dpop import ProofSender, challenge_error, proof_random
+from .identity import IdTokenCheck
+from .login import PendingLogin, refusal
 from .storage import TokenStorage, make_storage
 
 if TYPE_CHECKING:
@@ -59,8 +50,6 @@ __all__ = ["GRANTS", "Client"]
 
 GRANTS = ("client_credentials", "password", "authorization_code")
 TOKEN_IN = ("header", "query")
-#: RFC 9449 §8.1: nonce = 1*NQCHAR. A DPoP-Nonce value of any other form is not kept.
-_NONCE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 
 
 class _AuthSeed:
@@ -71,26 +60,6 @@ class _AuthSeed:
 _FROM_AUTH = _AuthSeed()
 #: The value of a field the response does not have.
 _MISSING = object()
-
-
-# -- the app -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _PendingLogin:
-    """What the app remembers between sending the browser away and its return."""
-
-    state: str
-    verifier: str
-    #: The OpenID Connect ``nonce`` sent with an ``openid`` login (Core §3.1.2.1), else ``None``.
-    nonce: str | None = None
-
-    def __repr__(self) -> str:
-        """The verifier shortened, as the wire shows it (RFC 7636 §7.1: "The security model
-        relies on the fact that the code verifier is not learned or guessed by the attacker")."""
-        nonce = "" if self.nonce is None else f", nonce={self.nonce!r}"
-        return (f"_PendingLogin(state={self.state!r}, "
-                f"verifier={mask_for_display(self.verifier, 'code_verifier')!r}{nonce})")
 
 
 class Client:
@@ -163,25 +132,25 @@ class Client:
         if isinstance(dpop, DPoPKey):
             self.dpop_key = dpop
         elif dpop:
-            self.dpop_key = DPoPKey.generate("ES256", random=self._dpop_random(),
-                                             clock=auth.clock)
+            self.dpop_key = DPoPKey.generate(
+                "ES256", random=proof_random(self.random.seed, registration.client_id),
+                clock=auth.clock)
         if self.dpop_key is not None:
             self.token_types = MappingProxyType({**type(self).token_types, "dpop": DPOP})
-        #: The latest DPoP nonce each server handed out, by origin (RFC 9449 §8, §9).
-        self._dpop_nonces: dict[str, str] = {}
+        #: Sends this app's requests with proofs, keeping each server's latest nonce.
+        self._proofs = (ProofSender(self.dpop_key, auth.clock, self.name)
+                        if self.dpop_key is not None else None)
         #: Why the last login, refresh or logout failed, as ``"error_code: description"``.
         self.last_error: str | None = None
-        self._pending: _PendingLogin | None = None
+        self._pending: PendingLogin | None = None
         #: The code and the pending login of a redirect that passed the state check, for
         #: exchange_code().
-        self._received: tuple[str, _PendingLogin] | None = None
+        self._received: tuple[str, PendingLogin] | None = None
         #: The ID token held and its validated claims (OpenID Connect), see id_token_claims.
         self._identity: tuple[str, dict[str, Any]] | None = None
-        #: The issuer's public keys by kid, from its JWKS, fetched when an ID token needs one.
-        self._issuer_keys: dict[str, VerificationKey] = {}
         meta = auth.metadata()
-        self._issuer: str = meta["issuer"]
-        self._jwks_url: str = meta["jwks_uri"]
+        #: Validates the ID token of an ``openid`` login with the issuer's JWKS.
+        self._id_tokens = IdTokenCheck(auth, meta, registration.client_id, self.name)
         self._token_url: str = meta["token_endpoint"]
         self._revoke_url: str = meta["revocation_endpoint"]
         self._authorize_url: str = meta["authorization_endpoint"]
@@ -254,22 +223,12 @@ class Client:
         lesson walking it plays the browser, then :meth:`receive_redirect`, :meth:`exchange_code`.)"""
         if self.grant != "authorization_code":
             raise ValueError(f"start_login() is for the authorization_code grant, not {self.grant!r}")
-        purpose = f"client {self.registration.client_id}"
-        verifier = self.random.token_urlsafe(f"{purpose} pkce_verifier", 32)
-        assert is_valid_verifier(verifier)
-        state = self.random.token_urlsafe(f"{purpose} state", 16)
-        # OpenID Connect Core §3.1.2.1: a nonce ties the ID token to this login (§15.5.2: a
-        # fresh, unguessable value per login).
-        nonce = self.random.token_urlsafe(f"{purpose} nonce", 16) if self._asks_openid() else None
-        self._pending = _PendingLogin(state, verifier, nonce)
+        self._pending = PendingLogin.start(self.random, self.registration.client_id,
+                                           openid=self._asks_openid())
         self._received = None
         assert self.redirect_uri is not None
-        params = self._with_target({
-            "response_type": "code", "client_id": self.registration.client_id,
-            "redirect_uri": self.redirect_uri, "state": state,
-            "code_challenge": s256_challenge(verifier), "code_challenge_method": S256})
-        if nonce is not None:
-            params["nonce"] = nonce
+        params = self._with_target(self._pending.authorize_params(self.registration.client_id,
+                                                                  self.redirect_uri))
         return f"{self._authorize_url}?{urlencode(params)}"
 
     def _authorization_code(self, username: str, password: str) -> bool:
@@ -307,13 +266,9 @@ class Client:
         request = Request.get(url)
         params = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
         pending = self._pending
-        back = self.redirect_uri is not None and urlsplit(url)._replace(query="") == urlsplit(
-            self.redirect_uri)._replace(query="")
-        got = params.get("state", "")
-        if not back or pending is None or not hmac.compare_digest(
-                got.encode("utf-8"), pending.state.encode("utf-8")):
-            why = ("not this app's redirect URI" if not back else
-                   "no login in progress" if pending is None else "state does not match")
+        why = refusal(url, params, self.redirect_uri, pending)
+        if why is not None or pending is None:
+            why = why or "no login in progress"
             self.last_error = (f"state_mismatch: {why}; the response is refused, its code never "
                                "exchanged (CSRF protection, RFC 6749 §10.12)")
             self.auth.wire.record(request, Response(400, {"Content-Type": "text/plain"},
@@ -373,7 +328,7 @@ class Client:
         sent_token = self.access_token is not None
         response = self._call(method, path, body)
         if (response.status == 401 and sent_token
-                and _challenge_error(response) == "invalid_token" and self._renew()):
+                and challenge_error(response) == "invalid_token" and self._renew()):
             response = self._call(method, path, body)
         return response
 
@@ -391,9 +346,9 @@ class Client:
         if body is not None:
             headers["Content-Type"] = FORM
         request = Request(method, url, headers, body)
-        if token is not None and scheme == DPOP and self.dpop_key is not None:
+        if token is not None and scheme == DPOP and self._proofs is not None:
             # RFC 9449 §7.1: a DPoP token goes with a proof for this request, with its ath.
-            return self._with_proof(self.api.handle, request, access_token=token)
+            return self._proofs.send(self.api.handle, request, access_token=token)
         return self.api.handle(request, sender=self.name)
 
     def refresh(self) -> bool:
@@ -454,49 +409,9 @@ class Client:
 
     def _token_request(self, form: dict[str, str]) -> Response:
         request = self._authenticated(self._token_url, form)
-        if self.dpop_key is not None:  # RFC 9449 §5: every token request of a DPoP app
-            return self._with_proof(self.auth.handle, request)
+        if self._proofs is not None:  # RFC 9449 §5: every token request of a DPoP app
+            return self._proofs.send(self.auth.handle, request)
         return self.auth.handle(request, sender=self.name)
-
-    # -- DPoP (RFC 9449) --------------------------------------------------------------------------
-
-    def _dpop_random(self) -> RandomSource:
-        """Where the proof key and its ``jti`` values come from: derived from this app's seed and
-        client id when seeded (demo-only, like every seeded key), :mod:`secrets` otherwise."""
-        seed = self.random.seed
-        return RandomSource(None if seed is None else
-                            f"{seed!r}\x00client {self.registration.client_id} dpop")
-
-    def _with_proof(self, handle: Callable[..., Response], request: Request, *,
-                    access_token: str | None = None) -> Response:
-        """Send ``request`` with a fresh DPoP proof (and ``ath`` of ``access_token``), keeping
-        the server's latest nonce; a ``use_dpop_nonce`` answer is retried once, with a new proof
-        carrying the nonce it handed out (RFC 9449 §8, §9)."""
-        response = handle(self._proved(request, access_token), sender=self.name)
-        if self._keep_nonce(request.url, response) and _asks_for_nonce(response):
-            response = handle(self._proved(request, access_token), sender=self.name)
-            self._keep_nonce(request.url, response)
-        return response
-
-    def _proved(self, request: Request, access_token: str | None) -> Request:
-        """``request`` with a ``DPoP`` header: a new proof for its method and URL, made now by the
-        world's clock (also for a key given without one)."""
-        assert self.dpop_key is not None
-        proof = self.dpop_key.proof(request.method, request.url, now=self.auth.clock.time(),
-                                    access_token=access_token,
-                                    nonce=self._dpop_nonces.get(_origin(request.url)))
-        return Request(request.method, request.url, {**request.headers, "DPoP": proof},
-                       request.body)
-
-    def _keep_nonce(self, url: str, response: Response) -> bool:
-        """Keep the ``DPoP-Nonce`` of ``response`` as the latest of the server at ``url``;
-        ``True`` when it carried a new one (a value of the wrong form is not kept)."""
-        nonce = response.headers.get("DPoP-Nonce")
-        if nonce is None or _NONCE.fullmatch(nonce) is None:
-            return False
-        changed = self._dpop_nonces.get(_origin(url)) != nonce
-        self._dpop_nonces[_origin(url)] = nonce
-        return changed
 
     def _accept(self, response: Response, *, refreshed: str | None = None,
                 nonce: str | None = None) -> bool:
@@ -523,7 +438,7 @@ class Client:
         identity: tuple[str, dict[str, Any]] | None = None
         if refreshed is None and (nonce is not None or "id_token" in body):
             try:
-                identity = self._validated_id_token(body.get("id_token"), token, nonce)
+                identity = self._id_tokens.validated(body.get("id_token"), token, nonce)
             except TokenError as err:
                 self.last_error = f"{err.error}: {err.description}"
                 return False
@@ -550,30 +465,6 @@ class Client:
         scopes = self.scope.split() if self.scope is not None else self.registration.scopes
         return OPENID in scopes
 
-    def _validated_id_token(self, id_token: object, access_token: str,
-                            nonce: str | None) -> tuple[str, dict[str, Any]]:
-        """The ID token and its claims, validated as OpenID Connect Core §3.1.3.7 says (and
-        §3.1.3.8's ``at_hash``), with the issuer's keys from its JWKS; else a TokenError."""
-        if not isinstance(id_token, str):
-            raise TokenError(
-                "the token response carries no id_token, though this login asked for openid: "
-                "the app does not know who logged in (OpenID Connect Core §3.1.3.3)",
-                error=ID_TOKEN_ERROR)
-        claims = validate_id_token(
-            id_token, issuer=self._issuer, client_id=self.registration.client_id,
-            keys=self._issuer_key, now=self.auth.clock.time(), nonce=nonce,
-            access_token=access_token)
-        return id_token, claims
-
-    def _issuer_key(self, kid: str) -> VerificationKey | None:
-        """The issuer's key ``kid``; an unknown kid fetches the JWKS (again), as after a key
-        rotation (RFC 7517 §5, RFC 8414 ``jwks_uri``)."""
-        if kid not in self._issuer_keys:
-            response = self.auth.handle(Request.get(self._jwks_url), sender=self.name)
-            if response.status == 200:
-                self._issuer_keys = keys_from_jwks(response.json())
-        return self._issuer_keys.get(kid)
-
     def _understood(self, token_type: object) -> str | None:
         """The ``Authorization`` scheme for ``token_type``, or ``None`` after giving up on it.
 
@@ -599,32 +490,6 @@ class Client:
         key = "" if self.dpop_key is None else f", DPoP key {self.dpop_key.thumbprint!r}"
         return (f"Client({self.name!r}, grant={self.grant!r}, storage={self.storage.kind!r}, "
                 f"token_in={self.token_in!r}, {state}{key})")
-
-
-def _challenge_error(response: Response) -> str | None:
-    """The ``error`` of the Bearer or DPoP challenge that carries one (RFC 6750 §3, RFC 9449
-    §7.1), if any: the one for the scheme the request used comes first."""
-    header = response.headers.get("WWW-Authenticate")
-    if header is None:
-        return None
-    for scheme, params in parse_challenges(header):
-        if scheme.lower() in ("bearer", "dpop") and "error" in params:
-            return params["error"]
-    return None
-
-
-def _asks_for_nonce(response: Response) -> bool:
-    """A ``use_dpop_nonce`` answer: 400 from a token endpoint (RFC 9449 §8), 401 with a DPoP
-    challenge from an API (§9)."""
-    if response.status == 400:
-        return response.json().get("error") == "use_dpop_nonce"
-    return response.status == 401 and _challenge_error(response) == "use_dpop_nonce"
-
-
-def _origin(url: str) -> str:
-    """``scheme://host[:port]`` of ``url``, in lower case: which server a nonce belongs to."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _error_text(response: Response) -> str:

@@ -31,7 +31,7 @@ from ..randomness import RandomSource
 from .htu import target_uri
 from .thumbprint import jwk_thumbprint
 
-__all__ = ["DPOP_TYP", "PROOF_KEY_ALGORITHMS", "DPoPKey", "access_token_hash"]
+__all__ = ["DPOP_TYP", "NONCE_SYNTAX", "PROOF_KEY_ALGORITHMS", "DPoPKey", "access_token_hash"]
 
 #: RFC 9449 §4.2: the proof's ``typ`` "explicitly types the DPoP proof JWT as recommended in
 #: Section 3.11 of [RFC8725]".
@@ -44,7 +44,7 @@ _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 #: RFC 9110 §9.1, §5.6.2: a method is a token of tchar.
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 #: RFC 9449 §8.1: nonce = 1*NQCHAR; NQCHAR = %x21 / %x23-5B / %x5D-7E.
-_NONCE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+NONCE_SYNTAX = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 
 
 class _DeterministicES256(ECAlgorithm):
@@ -179,7 +179,7 @@ class DPoPKey:
         if nonce is not None:
             if not isinstance(nonce, str):
                 raise TypeError(f"nonce must be the str the server sent, not {type(nonce).__name__}")
-            if _NONCE.fullmatch(nonce) is None:
+            if NONCE_SYNTAX.fullmatch(nonce) is None:
                 raise ValueError("a nonce is one or more printable ASCII characters without spaces, "
                                  "quotes or backslashes (RFC 9449 §8.1); copy the DPoP-Nonce "
                                  "header's value as it came")

@@ -42,6 +42,7 @@ from ..errors import (
     UnknownKeyError,
 )
 from ..report import StepStatus, VerificationReport
+from .decoding import THREE_B64URL_PARTS, ascii_text
 from .keys import KeyRing, VerificationKey
 
 __all__ = [
@@ -69,7 +70,6 @@ ID_TOKEN_ALGORITHMS = frozenset({"EdDSA", "ES256", "RS256"})
 #: range is Client specific"); ``exp`` usually ends it first.
 DEFAULT_MAX_AGE = 600
 _MAX_TOKEN_CHARS = 16 * 1024
-_THREE_PARTS = re.compile(r"[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 _HEADER_KEY_PARAMS = ("jwk", "jku", "x5u", "x5c")
 _PYJWT = jwt.PyJWT()
 _PARSE_ONLY: dict[str, Any] = {
@@ -238,15 +238,10 @@ def _fail(err: TokenError, outcomes: list[tuple[StepStatus, str]],
 
 
 def _as_text(token: str | bytes) -> str:
-    if isinstance(token, str):
-        return token
-    if isinstance(token, bytes | bytearray):
-        try:
-            return bytes(token).decode("ascii")
-        except UnicodeDecodeError:
-            _fail(MalformedTokenError("the ID token is not ASCII: a JWT is base64url and dots"),
-                  [])
-    raise TypeError(f"an ID token is text (str or bytes), not {type(token).__name__}")
+    try:
+        return ascii_text(token, "an ID token")
+    except MalformedTokenError as err:
+        _fail(err, [])
 
 
 def _decode(text: str) -> tuple[dict[str, Any], dict[str, Any], bytes]:
@@ -255,7 +250,7 @@ def _decode(text: str) -> tuple[dict[str, Any], dict[str, Any], bytes]:
     if len(text) > _MAX_TOKEN_CHARS:
         _fail(MalformedTokenError(f"the ID token is {len(text):,} characters long; this client "
                                   f"reads at most {_MAX_TOKEN_CHARS:,}"), [])
-    if not _THREE_PARTS.fullmatch(text):
+    if not THREE_B64URL_PARTS.fullmatch(text):
         _fail(MalformedTokenError(
             "an ID token is a JWT: three base64url parts joined by dots "
             "(header.payload.signature); this is not one"), [])

@@ -56,6 +56,7 @@ from ..errors import (
     UnknownKeyError,
 )
 from ..report import StepStatus, VerificationReport
+from .decoding import THREE_B64URL_PARTS, ascii_text, not_base64url, undecodable
 from .keys import VerificationKey
 from .policy import VerifierPolicy
 
@@ -92,10 +93,6 @@ _PYJWT = jwt.PyJWT()
 _HEADER_KEY_PARAMS = ("jku", "jwk", "x5u", "x5c")
 _ABSENT: Any = object()
 _DECODED = "three base64url parts; header and payload are JSON objects"
-# RFC 7515 §2/§7.1: each part is base64url "with all trailing '=' characters omitted".
-_THREE_B64URL_PARTS = re.compile(r"[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
-_NOT_B64URL = re.compile(r"[^A-Za-z0-9_-]")
-_PARTS = ("header", "payload", "signature")
 
 
 def parse_scope(scope: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -113,57 +110,6 @@ def parse_scope(scope: str | Iterable[str] | None) -> tuple[str, ...]:
     if not all(isinstance(s, str) for s in items):
         raise TypeError("scopes must be strings")
     return tuple(t for s in items for t in s.split())
-
-
-def _not_base64url(text: str) -> MalformedTokenError:
-    """Why ``text`` (three parts, ASCII) is not three base64url parts, naming the part and the
-    character. RFC 7515 §2: "Base64url Encoding ... with all trailing '=' characters omitted";
-    a padded token is another text for the same token, which would slip past anything keyed by
-    the text (an introspection cache, a log search)."""
-    for name, part in zip(_PARTS, text.split("."), strict=True):
-        found = _NOT_B64URL.search(part)
-        if found is None:
-            continue
-        char = found.group()
-        if char == "=":
-            return MalformedTokenError(
-                f"cannot be decoded: the {name} part contains '=', base64 padding; a JWT's parts "
-                "are base64url \"with all trailing '=' characters omitted\" (RFC 7515 §2): "
-                "remove the '='")
-        hint = (" ('+' and '/' belong to standard base64; base64url uses '-' and '_')"
-                if char in "+/" else "")
-        return MalformedTokenError(
-            f"cannot be decoded: the {name} part contains {char!r} at position {found.start()}, "
-            "which is not a base64url character; a JWT's parts use only letters, digits, '-' "
-            f"and '_' (RFC 7515 §2){hint}")
-    raise AssertionError("unreachable: the text matched three base64url parts")  # pragma: no cover
-
-
-_PART_NAMES = {"header": "the header (first part)", "payload": "the payload (second part)",
-               "crypto": "the signature (third part)"}
-
-
-def _undecodable(exc: BaseException, text: str) -> MalformedTokenError:
-    """Why PyJWT could not decode three base64url parts, said for a reader: which part, and
-    what it should be (RFC 7519 §7.2: the header and the payload decode to JSON objects);
-    PyJWT's own words follow in brackets."""
-    said = str(exc)
-    found = re.match(r"Invalid (header|payload|crypto) (padding|string)", said)
-    if found is None:
-        return MalformedTokenError(f"cannot be decoded: {said}")
-    part, what = _PART_NAMES[found.group(1)], found.group(2)
-    if what == "padding" and len(text.split(".")[list(_PART_NAMES).index(found.group(1))]) % 4 == 1:
-        why = ("its length is not one base64url can have: a character is missing or one too "
-               "many")
-    elif what == "padding":
-        why = ("its last character is not a canonical base64url ending: the bits it carries "
-               "beyond the data must be zero (RFC 4648 §3.5)")
-    elif "json object" in said:
-        why = "it decodes to JSON, but not to an object {...} (RFC 7519 §7.2)"
-    else:
-        why = ("it no longer decodes to UTF-8 JSON (RFC 7519 §7.2): a changed character "
-               "usually breaks the JSON inside")
-    return MalformedTokenError(f"cannot be decoded: {part}: {why} [PyJWT: {said}]")
 
 
 class SignatureNote(str):
@@ -318,12 +264,12 @@ class Verifier:
                 "a JWT is three base64url parts joined by dots (header.payload.signature); "
                 f"this has {n} part{'s' if n != 1 else ''}"
             ), [])
-        if _THREE_B64URL_PARTS.fullmatch(text) is None:
-            self._fail(_not_base64url(text), [])
+        if THREE_B64URL_PARTS.fullmatch(text) is None:
+            self._fail(not_base64url(text), [])
         try:
             decoded = _PYJWT.decode_complete(text, options=_PARSE_ONLY)  # type: ignore[arg-type]
         except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
-            self._fail(_undecodable(exc, text), [])
+            self._fail(undecodable(exc, text), [])
         header: dict[str, Any] = decoded["header"]
         claims: dict[str, Any] = decoded["payload"]
         ok1 = (_PASSED, _DECODED)
@@ -489,17 +435,11 @@ class Verifier:
 
 
 def _as_text(token: str | bytes) -> str:
-    """The token as text; bytes must be ASCII (a MalformedTokenError), other types TypeError."""
-    if isinstance(token, str):
-        return token
-    if isinstance(token, bytes | bytearray):
-        try:
-            return bytes(token).decode("ascii")
-        except UnicodeDecodeError:
-            Verifier._fail(MalformedTokenError(
-                "the bytes are not ASCII; a JWT is made only of base64url characters and dots"
-            ), [])
-    raise TypeError(f"a token is text (str or bytes), not {type(token).__name__}")
+    """The token as text (:func:`~tokenlab.jose.decoding.ascii_text`), a failure reported."""
+    try:
+        return ascii_text(token, "a token")
+    except MalformedTokenError as err:
+        Verifier._fail(err, [])
 
 
 def _check_lifetime(claims: dict[str, Any], now: float, leeway: float) -> TokenError | None:

@@ -11,6 +11,7 @@ from ..authserver.pkce import s256_challenge
 from ..client.browser import BROWSER
 from ..jose.tokens import shorten
 from ..net.messages import Request
+from ..net.wire import Event
 from .evidence import body_of, client_check, token_outcome, verification
 from .steps import Check, Scenario, Step, StepFn
 from .world import World, build_world
@@ -53,7 +54,6 @@ def _cc_ask(world: World) -> Step:
 def _cc_issue(world: World) -> Step:
     event = world.wire.last
     assert event is not None
-    granted = str(body_of(event).get("scope", ""))
     return Step(
         actor="auth server", title="The authorization server checks the app and issues a token",
         explanation=(
@@ -61,10 +61,16 @@ def _cc_issue(world: World) -> Step:
             "registered for the scope it asks for, and signs a JWT access token (RFC 9068) for "
             "300 seconds. No refresh token: an app with its own credentials simply asks again "
             "(RFC 6749 §4.4.3)."),
-        checks=(client_check(world, event),
-                Check("the app is registered for the scope it asked for", event.status == 200,
-                      f"granted {granted!r}" if granted else event.outcome)),
-        message=event, part="response", outcome=token_outcome(event))
+        checks=_issue_checks(world, event), message=event, part="response",
+        outcome=token_outcome(event))
+
+
+def _issue_checks(world: World, event: Event) -> tuple[Check, ...]:
+    """What the token endpoint checked before issuing: the client, then the scope it asked."""
+    granted = str(body_of(event).get("scope", ""))
+    return (client_check(world, event),
+            Check("the app is registered for the scope it asked for", event.status == 200,
+                  f"granted {granted!r}" if granted else event.outcome))
 
 
 def _cc_read(world: World) -> Step:
@@ -134,7 +140,6 @@ def _five_renew(world: World) -> Step:
     world.app.login()
     event = world.wire.last
     assert event is not None
-    granted = str(body_of(event).get("scope", ""))
     return Step(
         actor="auth server", title="The app asks again and gets a new token",
         explanation=(
@@ -142,10 +147,8 @@ def _five_renew(world: World) -> Step:
             "the app simply repeats steps 1 and 2 — the same request with its id and secret, "
             "the same checks — and the authorization server issues a fresh token for another "
             "300 s."),
-        checks=(client_check(world, event),
-                Check("the app is registered for the scope it asked for", event.status == 200,
-                      f"granted {granted!r}" if granted else event.outcome)),
-        message=event, part="exchange", outcome=token_outcome(event))
+        checks=_issue_checks(world, event), message=event, part="exchange",
+        outcome=token_outcome(event))
 
 
 def _five_use_again(world: World) -> Step:
