@@ -14,7 +14,7 @@ has millions of entries; cracking one weak secret from it takes seconds, not day
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from jwt.utils import base64url_decode
@@ -46,13 +46,19 @@ class Cracked:
     tries: int
 
 
-def crack_hs256(token: str, words: Iterable[str] = WORDS) -> Cracked | None:
+def crack_hs256(token: str, words: Iterable[str] = WORDS, *,
+                progress: Callable[[int], object] | None = None) -> Cracked | None:
     """The word of ``words`` that is the HS256 key of ``token``'s signature, or ``None``.
 
     Offline, with the token alone: each word is tried as the HMAC-SHA256 key over the token's
     header and payload, compared with its signature (PyJWT's HMAC, :func:`hmac.compare_digest`).
     A token that is not three base64url parts with an HS256 header finds nothing.
+    ``progress``, when given, is called after each word with the number of words tried so far
+    (a notebook moves an ``IntProgress`` bar with it).
     """
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a function of the number of words tried, not "
+                        f"{type(progress).__name__}")
     parts = token.split(".") if isinstance(token, str) else []
     if len(parts) != 3:
         return None
@@ -63,6 +69,9 @@ def crack_hs256(token: str, words: Iterable[str] = WORDS) -> Cracked | None:
     signing_input = f"{parts[0]}.{parts[1]}".encode("ascii", "replace")
     hmac256 = ALGORITHMS["HS256"]
     for tries, word in enumerate(words, 1):
-        if hmac256.verify(signing_input, word.encode("utf-8"), signature):
+        fits = hmac256.verify(signing_input, word.encode("utf-8"), signature)
+        if progress is not None:
+            progress(tries)
+        if fits:
             return Cracked(word, tries)
     return None

@@ -21,7 +21,7 @@ from ..clock import Clock, SystemClock
 from ..errors import InvalidGrantError, InvalidRequestError, InvalidTargetError
 from ..jose.dpop_nonce import DPoPNonces
 from ..jose.dpop_verify import DPoPProofVerifier
-from ..jose.keys import SUPPORTED_ALGORITHMS, KeyRing, SigningKey
+from ..jose.keys import SUPPORTED_ALGORITHMS, KeyRing, SigningKey, check_rsa_public_exponent
 from ..jose.policy import INSECURE_HMAC_SECRET
 from ..jose.tokens import TokenResponse
 from ..net.messages import Request, Response
@@ -90,6 +90,10 @@ class AuthServer:
     ``require_dpop_nonce`` (off by default) makes every proof carry a nonce of this server's
     (§8): a proof without one is answered ``use_dpop_nonce`` with a ``DPoP-Nonce`` header.
 
+    ``rsa_public_exponent`` (RS256 only): 65537 by default; 3 makes the attack of notebook 10 —
+    recovering the RSA modulus from two tokens — take milliseconds (RFC 8017 §3.1 allows it;
+    FIPS 186-5 §5.4 wants e > 2^16). The repr says "RSA e=3".
+
     ``rotate_refresh_tokens`` (on by default) spends each refresh token and issues a new one,
     detecting reuse (RFC 9700 §4.14.2). Off, a refresh returns the same refresh token (RFC 6749
     §6 makes a new one a MAY): a copy works alongside the original until ``refresh_ttl`` or a
@@ -113,6 +117,7 @@ class AuthServer:
         insecure_hmac_secret: str | None = None,
         require_dpop_nonce: bool = False,
         rotate_refresh_tokens: bool = True,
+        rsa_public_exponent: int = 65537,
     ) -> None:
         self.issuer = _check_issuer(issuer)
         for name, flag in (("require_dpop_nonce", require_dpop_nonce),
@@ -129,8 +134,10 @@ class AuthServer:
             raise TypeError(f"clock must be a Clock such as SimClock(), not {type(clock).__name__}")
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.random = RandomSource(seed)
+        check_rsa_public_exponent(rsa_public_exponent, algorithm)
         if insecure_hmac_secret is None:
-            self.keys = KeyRing(algorithm, self.random, self.clock)
+            self.keys = KeyRing(algorithm, self.random, self.clock,
+                                rsa_public_exponent=rsa_public_exponent)
         else:  # the fence, loaded only when the mistake is asked for
             from ..attacks.weak import weak_key_ring
 
@@ -436,9 +443,11 @@ class AuthServer:
     def __repr__(self) -> str:
         seeded = ", seeded: demo-only" if self.random.seeded else ""
         rotation = "" if self.issuance.rotate_refresh_tokens else ", refresh tokens: rotation off"
+        exponent = self.keys.rsa_public_exponent
+        rsa_e = "" if exponent == 65537 else f", RSA e={exponent}"
         weak = next((k.insecure for k in self.keys.published() if k.insecure), None)
         return (
             f"AuthServer(issuer={self.issuer!r}, algorithm={self.keys.current.algorithm!r}, "
-            f"access_ttl={self.access_ttl}, clients={len(self.clients)}{seeded}{rotation})"
+            f"access_ttl={self.access_ttl}, clients={len(self.clients)}{rsa_e}{seeded}{rotation})"
             + (f"\nINSECURE: {weak} — {INSECURE_HMAC_SECRET[1]}" if weak else "")
         )

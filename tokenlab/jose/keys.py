@@ -25,14 +25,32 @@ from jwt.algorithms import get_default_algorithms
 from ..clock import Clock, format_time, is_numeric_date
 from ..randomness import RandomSource
 
-__all__ = ["SUPPORTED_ALGORITHMS", "KeyRing", "SigningKey", "VerificationKey", "generate_key"]
+__all__ = ["RSA_PUBLIC_EXPONENTS", "SUPPORTED_ALGORITHMS", "KeyRing", "SigningKey",
+           "VerificationKey", "check_rsa_public_exponent", "generate_key"]
 
 SUPPORTED_ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
 
 _PYJWT_ALGORITHMS = get_default_algorithms()
 # Order of the P-256 group (SEC 2, §2.4.2): a derived EC private key must lie in [1, n-1].
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-_DEMO_RSA_KEYS = ("rsa-demo-1.pem", "rsa-demo-2.pem", "rsa-demo-3.pem")
+_DEMO_RSA_KEYS = {65537: ("rsa-demo-1.pem", "rsa-demo-2.pem", "rsa-demo-3.pem"),
+                  3: ("rsa-e3-demo-1.pem", "rsa-e3-demo-2.pem")}
+#: The RSA public exponents a server may use: 65537, the default (FIPS 186-5 §5.4 wants e > 2^16),
+#: and 3 (allowed by RFC 8017 §3.1), which the course uses so that recovering the modulus from two
+#: tokens takes milliseconds, not half a minute.
+RSA_PUBLIC_EXPONENTS = (65537, 3)
+
+
+def check_rsa_public_exponent(value: object, algorithm: str) -> int:
+    """``value`` as an RSA public exponent for a server signing with ``algorithm``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"rsa_public_exponent must be 65537 or 3 (an int), not {value!r}")
+    if value not in RSA_PUBLIC_EXPONENTS:
+        raise ValueError(f"rsa_public_exponent must be 65537 (the default) or 3, not {value}")
+    if value != 65537 and algorithm != "RS256":
+        raise ValueError(f"rsa_public_exponent is for RSA keys: pass algorithm='RS256' too, not "
+                         f"{algorithm!r}")
+    return value
 
 
 class VerificationKey:
@@ -133,8 +151,11 @@ class SigningKey:
         )
 
 
-def generate_key(algorithm: str, random: RandomSource, *, created_at: float) -> SigningKey:
-    """A new signing key for ``algorithm``, drawn from ``random`` (reproducible when seeded)."""
+def generate_key(algorithm: str, random: RandomSource, *, created_at: float,
+                 rsa_public_exponent: int = 65537) -> SigningKey:
+    """A new signing key for ``algorithm``, drawn from ``random`` (reproducible when seeded); an
+    RS256 key has the public exponent ``rsa_public_exponent`` (:data:`RSA_PUBLIC_EXPONENTS`)."""
+    check_rsa_public_exponent(rsa_public_exponent, algorithm)
     if algorithm not in SUPPORTED_ALGORITHMS:
         raise ValueError(
             f"unsupported algorithm {algorithm!r}; choose one of {', '.join(SUPPORTED_ALGORITHMS)}"
@@ -159,12 +180,14 @@ def generate_key(algorithm: str, random: RandomSource, *, created_at: float) -> 
 
             # Successive rotations cycle through every demo key before one comes back.
             index = random.fixed_integer("rsa-demo-offset") + random.next_index("rsa-demo-key")
-            name = _DEMO_RSA_KEYS[index % len(_DEMO_RSA_KEYS)]
+            names = _DEMO_RSA_KEYS[rsa_public_exponent]
+            name = names[index % len(names)]
             pem = resources.files("tokenlab").joinpath("demo_keys", name).read_bytes()
             private = serialization.load_pem_private_key(pem, password=None)
             assert isinstance(private, rsa.RSAPrivateKey)
         else:
-            private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            private = rsa.generate_private_key(public_exponent=rsa_public_exponent,
+                                               key_size=2048)
     else:  # HS256: RFC 7518 §3.2 wants a key at least as long as the hash output, 256 bits.
         private = random.bytes("hs256-key", 32)
     kid = random.token_urlsafe("kid", 6)
@@ -189,14 +212,17 @@ class KeyRing:
     """
 
     def __init__(self, algorithm: str, random: RandomSource, clock: Clock, *,
-                 first: SigningKey | None = None) -> None:
+                 first: SigningKey | None = None, rsa_public_exponent: int = 65537) -> None:
         """A ring whose first key is ``first`` when given (it must be an ``algorithm`` key), else
-        a new one drawn from ``random``; :meth:`rotate` always draws new keys."""
+        a new one drawn from ``random``; :meth:`rotate` always draws new keys (RSA keys with
+        ``rsa_public_exponent``)."""
+        self.rsa_public_exponent = check_rsa_public_exponent(rsa_public_exponent, algorithm)
         self._random = random
         self._clock = clock
         self._lock = threading.RLock()
         if first is None:
-            first = generate_key(algorithm, random, created_at=clock.time())
+            first = generate_key(algorithm, random, created_at=clock.time(),
+                                 rsa_public_exponent=rsa_public_exponent)
         elif not isinstance(first, SigningKey) or first.algorithm != algorithm:
             raise ValueError(f"the first key must be a {algorithm} SigningKey")
         self._current = first
@@ -241,8 +267,10 @@ class KeyRing:
     def rotate(self, algorithm: str | None = None) -> SigningKey:
         """Make a new current key (same algorithm unless told); the old one signs no more."""
         with self._lock:
-            new = generate_key(algorithm or self._current.algorithm, self._random,
-                               created_at=self._clock.time())
+            algorithm = algorithm or self._current.algorithm
+            new = generate_key(algorithm, self._random, created_at=self._clock.time(),
+                               rsa_public_exponent=self.rsa_public_exponent
+                               if algorithm == "RS256" else 65537)
             self._current = new
             self._keys[new.kid] = new
             self._prune()

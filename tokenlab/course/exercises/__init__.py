@@ -9,13 +9,26 @@ One module per notebook holds its exercises, in the order the notebook asks them
 
 from __future__ import annotations
 
-from . import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07
+from . import (
+    lesson00,
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+    lesson09,
+    lesson10,
+)
 from .model import KINDS, SECONDS_EXAMPLES, Exercise, Verdict, choice, safe, seconds
 
 __all__ = ["EXERCISES", "KINDS", "SECONDS_EXAMPLES", "Exercise", "Verdict", "choice", "exercise",
            "for_notebook", "safe", "seconds"]
 
-_LESSONS = (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07)
+_LESSONS = (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07,
+            lesson08, lesson09, lesson10)
 
 EXERCISES: dict[str, Exercise] = {e.key: e for lesson in _LESSONS for e in lesson.EXERCISES}
 
@@ -29,5 +42,5 @@ def exercise(key: str) -> Exercise:
 
 
 def for_notebook(notebook: str) -> list[Exercise]:
-    """The exercises of notebook ``"00"`` … ``"07"``, in the order the notebook asks them."""
+    """The exercises of notebook ``"00"`` … ``"10"``, in the order the notebook asks them."""
     return [e for e in EXERCISES.values() if e.notebook == notebook]

@@ -1,0 +1,7 @@
+"""The exercises of notebook 09, in the order the notebook asks them."""
+
+from __future__ import annotations
+
+from .model import Exercise
+
+EXERCISES: tuple[Exercise, ...] = ()
