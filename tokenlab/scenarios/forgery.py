@@ -18,7 +18,7 @@ story: what the attacker holds, the forgery, and the API's answer — hardened, 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,10 +54,11 @@ from .steps import Check, Step
 from .world import World
 
 __all__ = [
-    "API", "ATTACKER_JWKS", "ATTACKS", "CALLBACK", "EVERY_FORGERY", "FORGERIES", "HELD_SCOPE", "HMAC_SECRET",
-    "HOLDINGS", "ISSUER", "PASSWORDS", "PHOTOS", "SERVICE_SCOPE", "SKIP", "SWITCHES",
-    "WEAK_SECRET", "WIDER_SCOPE", "Attack", "Holdings", "b64json", "build", "escalated",
-    "forgery", "held_claims", "held_kid", "own_key", "present_as_held", "whoami",
+    "API", "ATTACKER_JWKS", "ATTACKS", "CALLBACK", "EVERY_FORGERY", "FORGERIES", "HELD_SCOPE",
+    "HMAC_SECRET", "HOLDINGS", "ISSUER", "PASSWORDS", "PHOTOS", "SERVICE_SCOPE", "SKIP",
+    "SWITCHES", "WEAK_SECRET", "WIDER_SCOPE", "Attack", "Holdings", "b64json", "build",
+    "check_switches", "escalated", "forgery", "held_claims", "held_kid", "opens", "own_key",
+    "present_as_held", "whoami",
 ]
 
 ISSUER = "https://auth.example"
@@ -336,8 +337,7 @@ ATTACKS: tuple[Attack, ...] = (
 _HOLDINGS_MEMO = "holdings"
 
 
-def _world(attack: Attack, mistakes: bool, seed: int) -> World:
-    on = attack.opened_by if mistakes else frozenset()
+def _world(attack: Attack, on: frozenset[str], seed: int) -> World:
     api, held, registration = _build(attack.world, attack.holding, on - {HMAC_SECRET},
                                      WEAK_SECRET if HMAC_SECRET in on else None, seed)
     auth = api.auth
@@ -384,25 +384,55 @@ def _present(world: World) -> None:
     attacker_of(world).call(world.api, url, world.memo["forged"])
 
 
-def forgery(name: str, *, mistakes: bool = False, seed: int = 11) -> AttackScenario:
-    """The attack ``name`` of :data:`ATTACKS` as a story, against the hardened default or (with
-    ``mistakes``) the API or server with the mistake(s) that open it."""
+def check_switches(switches: object) -> frozenset[str]:
+    """``switches`` as a set of names of :data:`SWITCHES`; a clear error for anything else."""
+    if isinstance(switches, str) or not isinstance(switches, Iterable):
+        raise TypeError(f"switches must be a list of switch names such as "
+                        f"['insecure_accept_none'], not {switches!r}")
+    on = frozenset(switches)
+    unknown = sorted(str(s) for s in on - set(SWITCHES))
+    if unknown:
+        raise ValueError(f"unknown switch {', '.join(map(repr, unknown))}; the switches are "
+                         f"{', '.join(SWITCHES)}")
+    return on
+
+
+def forgery(name: str, *, mistakes: bool = False, switches: Iterable[str] | None = None,
+            seed: int = 11) -> AttackScenario:
+    """The attack ``name`` of :data:`ATTACKS` as a story, against the hardened default, (with
+    ``mistakes``) the API or server with the mistake(s) that open it, or (with ``switches``)
+    with exactly those switches of :data:`SWITCHES` on."""
     attack = next((a for a in ATTACKS if a.name == name), None)
     if attack is None:
         raise ValueError(f"name must be one of {', '.join(a.name for a in ATTACKS)}, not {name!r}")
-    defence = ("with " + " + ".join(sorted(attack.opened_by)) if mistakes
-               else "hardened default")
+    if switches is not None and mistakes:
+        raise ValueError("give mistakes=True or a list of switches, not both")
+    on = attack.opened_by if mistakes else check_switches(switches or ())
+    defence = "with " + " + ".join(sorted(on)) if on else "hardened default"
+    opened = opens(attack, on)
     present = use_step(
         "The attacker presents the token to the API: GET /whoami",
-        (f"The hardened default refuses it ({attack.refused_with.__name__}"
-         + (f", naming {attack.names}" if attack.names else "") + ")." if not mistakes else
-         "The mistake lets it through: the answer on the wire is marked INSECURE."), _present)
+        ("The mistake lets it through: the answer on the wire is marked INSECURE." if opened
+         else f"The hardened default refuses it ({attack.refused_with.__name__}"
+         + (f", naming {attack.names}" if attack.names else "") + ")." if not on else
+         "The switches on do not open this attack: the API refuses it."), _present)
     return AttackScenario(
         name=f"forgery: {attack.name} ({defence})",
         title=f"{attack.name} — {defence}",
         intro=f"The attack matrix's '{attack.name}', from what the attacker holds.",
-        builder=lambda s: _world(attack, mistakes, s),
+        builder=lambda s: _world(attack, on, s),
         steps=(_holds(attack), _forge(attack), present), seed=seed, defence=defence)
+
+
+def opens(attack: Attack, on: frozenset[str]) -> str | None:
+    """Why the switches ``on`` let ``attack`` through (the matrix's account), or ``None`` when
+    they do not open it."""
+    if attack.opened_by <= on:
+        return " + ".join(sorted(attack.opened_by))
+    for switches, reason in attack.also_opened_by.items():
+        if switches <= on:
+            return f"{' + '.join(sorted(switches))}: {reason}"
+    return None
 
 
 #: Every attack of the matrix, against the hardened default and with its own mistake(s).

@@ -12,6 +12,7 @@ inside the widget, leaving its state as it was. ``import tokenlab`` does not imp
 The top layer: may import everything below it, and nothing imports it.
 """
 
+from .attack_lab import AttackLab
 from .clock import ClockControl
 from .exercise import ExerciseBox
 from .exposure import ExposureExplorer
@@ -19,5 +20,5 @@ from .flow_walker import FlowWalker
 from .inspector import TokenInspector
 from .scopes import ScopeExplorer
 
-__all__ = ["ClockControl", "ExerciseBox", "ExposureExplorer", "FlowWalker", "ScopeExplorer",
+__all__ = ["AttackLab", "ClockControl", "ExerciseBox", "ExposureExplorer", "FlowWalker", "ScopeExplorer",
            "TokenInspector"]
