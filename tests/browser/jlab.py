@@ -315,4 +315,4 @@ def text_only_widgets(page: Any) -> list[str]:
     return page.eval_on_selector_all(
         '.jp-OutputArea-output[data-mime-type="text/plain"]',
         """els => els.map(e => e.textContent.trim()).filter(t =>
-              /^(FlowWalker|TokenInspector|ClockControl|ScopeExplorer|ExerciseBox)\\(/.test(t))""")
+              /^(FlowWalker|TokenInspector|ClockControl|ScopeExplorer|ExerciseBox|AttackLab|ExposureExplorer)\\(/.test(t))""")

@@ -41,7 +41,8 @@ LATENCY_BOUND_S = 3.0
 #: Widget classes and the CSS class suffix of their views ("tokenlab-flowwalker").
 WIDGETS = {"FlowWalker": "flowwalker", "TokenInspector": "tokeninspector",
            "ClockControl": "clockcontrol", "ScopeExplorer": "scopeexplorer",
-           "ExerciseBox": "exercisebox"}
+           "ExerciseBox": "exercisebox", "AttackLab": "attacklab",
+           "ExposureExplorer": "exposureexplorer"}
 
 
 def stored_code_cells(path: Path) -> int:
@@ -111,6 +112,8 @@ def test_notebook_in_jupyterlab(lab: Lab, page: Any, artifacts: Path, name: str)
         assert "expires in" in widget_text(page, "tokeninspector", 0)
     for index in range(expected["tokeninspector"]):
         latencies.append(_garbage_into_inspector(page, index))
+    for index in range(expected["attacklab"]):
+        latencies += _drive_attack_lab(page, index)
     if start_page:
         latencies += _drive_start_page(page)
 
@@ -148,6 +151,32 @@ def _garbage_into_inspector(page: Any, index: int) -> float:
     latency = time.perf_counter() - start
     assert "Traceback" not in widget_text(page, "tokeninspector", index)
     return latency
+
+
+def _drive_attack_lab(page: Any, index: int) -> list[float]:
+    """Run the ``index``-th AttackLab as shown, then with another choice — the last defence, or
+    the first of the API's mistakes ticked — and run it again: each run shows its verdict and
+    timeline, never a traceback."""
+    lab = page.locator(".tokenlab-attacklab").nth(index)
+    lab.scroll_into_view_if_needed()
+    run = lab.locator("button", has_text="Run the attack")
+    predicate, arg = text_matches("attacklab", index, "The attack (worked|failed)[^]*Timeline")
+    latencies = [_click_and_wait(page, run, predicate, arg, watch=("attacklab",))]
+    first = widget_text(page, "attacklab", index)
+    radios = lab.locator("input[type=radio]")
+    if radios.count() and radios.last.is_visible():
+        radios.last.check()
+    else:
+        lab.locator("input[type=checkbox]").first.check()
+    # The choice reached the kernel when the old verdict is gone (a new choice clears it).
+    predicate, arg = text_matches("attacklab", index, "Choose, then press Run the attack")
+    page.wait_for_function(predicate, arg=arg, timeout=30_000)
+    predicate, arg = text_matches("attacklab", index, "The attack (worked|failed)[^]*Timeline")
+    latencies.append(_click_and_wait(page, run, predicate, arg, watch=("attacklab",)))
+    second = widget_text(page, "attacklab", index)
+    assert second != first, "the second run shows the same as the first"
+    assert "Traceback" not in first + second
+    return latencies
 
 
 def _drive_start_page(page: Any) -> list[float]:

@@ -74,3 +74,15 @@ def test_a_family_that_does_not_exist_is_refused() -> None:
 def test_only_the_family_asked_for_is_offered() -> None:
     lab = AttackLab("replay")
     assert [v for _, v in lab.attack_menu.options] == ["captured request replayed"]
+
+
+def test_a_new_defence_or_switch_clears_the_outcome_it_no_longer_describes() -> None:
+    lab = AttackLab()
+    lab.choose("stolen access token", ["denylist"])
+    lab.run()
+    lab.defence_buttons.value = "DPoP"
+    assert lab.outcome is None and "Run the attack" in lab.text
+    lab.choose("alg none", [])
+    lab.run()
+    lab.switch_boxes[0].value = True
+    assert lab.outcome is None and "Run the attack" in lab.text

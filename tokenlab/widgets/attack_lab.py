@@ -59,6 +59,8 @@ class AttackLab(View):
         self._quiet = False
         self.run_button.on_click(lambda _: self.run())
         self.attack_menu.observe(self._on_attack, names="value")
+        for control in (self.defence_buttons, *self.switch_boxes):
+            control.observe(self._on_setting, names="value")
         super().__init__([self.attack_menu, self.summary, self.defence_buttons, self.switches,
                           self.run_button, self.result])
         self._show_attack(lab_attack(self.attack_menu.value))
@@ -97,19 +99,31 @@ class AttackLab(View):
         if not self._quiet:
             self._show_attack(lab_attack(change["new"]))
 
+    def _on_setting(self, _: dict[str, Any]) -> None:
+        if not self._quiet:
+            self._clear_outcome()
+
     def _show_attack(self, attack: LabAttack, values: tuple[str, ...] | None = None) -> None:
         values = attack.default if values is None else values
         self.summary.value = f'<span style="color:{GREY}">{escape(attack.summary)}.</span>'
-        if attack.several:
-            self.defence_buttons.layout.display = "none"
-            self.switches.layout.display = None
-            for box in self.switch_boxes:
-                box.value = box.description in values
-        else:
-            self.switches.layout.display = "none"
-            self.defence_buttons.layout.display = None
-            self.defence_buttons.options = list(attack.settings)
-            self.defence_buttons.value = values[0]
+        self._quiet = True
+        try:
+            if attack.several:
+                self.defence_buttons.layout.display = "none"
+                self.switches.layout.display = None
+                for box in self.switch_boxes:
+                    box.value = box.description in values
+            else:
+                self.switches.layout.display = "none"
+                self.defence_buttons.layout.display = None
+                self.defence_buttons.options = list(attack.settings)
+                self.defence_buttons.value = values[0]
+        finally:
+            self._quiet = False
+        self._clear_outcome()
+
+    def _clear_outcome(self) -> None:
+        """The outcome on show no longer describes the choice: take it away."""
         self.outcome = None
         self._text = "Choose, then press Run the attack."
         self.result.value = f"<i>{escape(self._text)}</i>"
