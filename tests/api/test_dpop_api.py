@@ -504,3 +504,19 @@ def test_repr_says_how_the_api_takes_dpop(auth: AuthServer) -> None:
     api = ResourceServer(API, auth, dpop="required", require_dpop_nonce=True)
     assert "dpop='required'" in repr(api) and "nonce" in repr(api)
     assert api.dpop_verifier.algs == ALGS
+
+
+def test_rfc9449_2_dpop_over_plain_http_is_flagged_as_dpop_not_as_bearer() -> None:
+    """A DPoP request over http:// is not a bearer token in the clear — the token alone is no use
+    to a reader — but the proof and the token still cross the path readable: DPoP "is not ...
+    a substitute for a secure transport" (RFC 9449 §2). The wire says which it is."""
+    from tokenlab.api.http import NOTE_DPOP_PLAIN_HTTP, NOTE_PLAIN_HTTP
+    from tokenlab.scenarios.replay import replay_world
+
+    world = replay_world(3, dpop=True)
+    world.app.login(world.username, world.password)
+    world.app.get("/weather")
+    event = world.wire.last
+    assert event is not None and event.status == 200 and event.url.startswith("http://")
+    assert NOTE_PLAIN_HTTP not in event.notes
+    assert NOTE_DPOP_PLAIN_HTTP in event.notes

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -74,25 +75,39 @@ def test_immediate_detection_with_a_denylist_leaves_no_window() -> None:
     assert (w.stats.mean, w.stats.median, w.stats.p90, w.stats.zero_share) == (0, 0, 0, 1.0)
 
 
-@pytest.mark.parametrize("age", [0.0, 100.0, 240.0])
+@pytest.mark.parametrize("age", [60.0, 100.0, 240.0])
 def test_introspection_cache_with_immediate_detection_mean_is_half_the_cache(age: float) -> None:
-    """Exact form: window = min(R, C - φ) with φ ~ U(0, C) and R = T - a the remaining life.
-    Stolen at a fixed age a with R ≥ C the min never binds: window ~ U(0, C], mean C/2."""
+    """Exact form: window = min(R, C - φ) with φ ~ U(0, min(C, A)), A = a + d the token's age at
+    the revocation, and R = T - a the remaining life. Stolen at a fixed age a ≥ C with R ≥ C the
+    min never binds: window ~ U(0, C], mean C/2."""
     ttl, cache = 300.0, 60.0
-    assert ttl - age >= cache
+    assert ttl - age >= cache and age >= cache
     w = simulate_thefts(N, ttl=ttl, stolen_at=Fixed(age), detected_after=Fixed(0),
                         revocation="introspect", cache_ttl=cache, seed=4)
     assert abs(w.stats.mean - cache / 2) <= Z * (cache / math.sqrt(12)) / math.sqrt(N)
     assert w.seconds.max() <= cache and w.stats.zero_share == 0.0
 
 
-@pytest.mark.parametrize(("ttl", "cache"), [(300.0, 60.0), (300.0, 300.0), (60.0, 300.0)])
+def test_the_api_cannot_have_asked_before_the_token_existed() -> None:
+    """Stolen as it is issued and revoked at once (A = 0): the API's only answer is from that
+    moment, so the cached "active" lasts the whole cache time — the window is exactly C."""
+    w = simulate_thefts(N, ttl=300, stolen_at=Fixed(0), detected_after=Fixed(0),
+                        revocation="introspect", cache_ttl=60, seed=4)
+    assert w.seconds.min() == w.seconds.max() == 60
+
+
+@pytest.mark.parametrize(("ttl", "cache"), [(300.0, 60.0), (300.0, 150.0), (300.0, 300.0),
+                                            (900.0, 1800.0), (60.0, 300.0)])
 def test_introspection_cache_with_uniform_theft_keeps_the_min_with_the_remaining_life(
         ttl: float, cache: float) -> None:
-    """Stolen at a uniform age: R ~ U(0, T) and the cache left U ~ U(0, C), independent, so
-    E[min(R, U)] = ∫₀^m (1 - x/T)(1 - x/C) dx with m = min(T, C):
-    C/2 - C²/(6T) when C ≤ T, and T/2 - T²/(6C) when C > T."""
-    expected = cache / 2 - cache**2 / (6 * ttl) if cache <= ttl else ttl / 2 - ttl**2 / (6 * cache)
+    """Stolen at a uniform age a, revoked at once: the cached answer was fetched φ ~ U(0, min(C, a))
+    before (never before the token's issue), so it lasts X = C - φ more, and the window is
+    min(T - a, X). For C ≤ T/2: thefts at a < C give X ~ U(C - a, C], mean C - a/2, never cut
+    by R; thefts at a ≥ C give X ~ U(0, C] against R = T - a: ∫ = 3C²/4 + C(T - 2C)/2 + C²/3,
+    so the mean is C/2 + C²/(12T). For C ≥ T: X > C - a ≥ T - a = R, the cache always outlives
+    the token, and the mean is T/2 — no better than no revocation at all."""
+    assert cache <= ttl / 2 or cache >= ttl
+    expected = cache / 2 + cache**2 / (12 * ttl) if cache <= ttl / 2 else ttl / 2
     w = simulate_thefts(N, ttl=ttl, detected_after=Fixed(0), revocation="introspect",
                         cache_ttl=cache, seed=5)
     assert abs(w.stats.mean - expected) <= tolerance(min(ttl, cache))
@@ -140,10 +155,10 @@ LOOP_CASES = [
     (TheftModel(ttl=300), 150.0, 300.0),
     (TheftModel(ttl=900, detected_after=Exponential(300), revocation="denylist"),
      300 - 300**2 / 900 * (1 - math.exp(-3)), 900.0),
-    (TheftModel(ttl=300, stolen_at=Fixed(0), detected_after=Fixed(0), revocation="introspect",
+    (TheftModel(ttl=300, stolen_at=Fixed(100), detected_after=Fixed(0), revocation="introspect",
                 cache_ttl=60), 30.0, 60.0),
     (TheftModel(ttl=300, detected_after=Fixed(0), revocation="introspect", cache_ttl=60),
-     30 - 60**2 / (6 * 300), 60.0),
+     30 + 60**2 / (12 * 300), 60.0),
     (TheftModel(ttl=300, stolen_at=Uniform(0, 100), detected_after=Fixed(50),
                 revocation="denylist"), 50.0, 50.0),
     (TheftModel(ttl=300, dpop=True), 0.0, 0.0),
@@ -205,9 +220,14 @@ def model_of(ttl: float, delay: object, mode: str, cache: float, dpop: bool = Fa
 @given(seconds, seconds, delays, modes, caches, seeds)
 def test_a_longer_ttl_never_shrinks_the_window(t1: float, t2: float, delay: object, mode: str,
                                                 cache: float, seed: int) -> None:
+    """The same thefts (the same ages, within the shorter life) of a longer-lived token are
+    usable at least as long. (Over the whole life the thefts of a longer-lived token happen at
+    other ages: an introspecting API's answer may then be older, so its mean window can be a
+    little shorter — C/2 + C²/(12T) falls with T.)"""
     short, long = sorted((t1, t2))
-    a = model_of(short, delay, mode, cache).simulate(SMALL, seed=seed)
-    b = model_of(long, delay, mode, cache).simulate(SMALL, seed=seed)
+    ages = Uniform(0.0, short)
+    a = replace(model_of(short, delay, mode, cache), stolen_at=ages).simulate(SMALL, seed=seed)
+    b = replace(model_of(long, delay, mode, cache), stolen_at=ages).simulate(SMALL, seed=seed)
     assert (a.seconds <= b.seconds).all()  # theft by theft, hence the mean, median and p90
     assert a.stats.mean <= b.stats.mean and a.stats.p90 <= b.stats.p90
 

@@ -107,7 +107,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
            f"--ServerApp.root_dir={root}", "--ServerApp.ip=127.0.0.1", f"--port={port}",
            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
            "--LabApp.news_url=None",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           # window.jupyterapp: the tests wait on the notebook's session being ready (see
+           # jlab.open_notebook), a state the page does not show.
+           "--LabApp.expose_app_in_browser=True"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     log = (base / "lab.log").open("w")

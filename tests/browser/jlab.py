@@ -47,13 +47,21 @@ class PageLog:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    #: Every console message (type and text, the latest 200), to explain a failure.
+    messages: list[str] = field(default_factory=list)
 
     def attach(self, page: Any) -> None:
         page.on("console", self._on_console)
         page.on("pageerror", lambda e: self.page_errors.append(str(e)))
         page.on("response", self._on_response)
 
+    def explain(self) -> str:
+        """What the page said: its uncaught errors and its last console messages."""
+        return (f"page errors {self.page_errors}; last console messages "
+                f"{self.messages[-20:]}")
+
     def _on_console(self, message: Any) -> None:
+        self.messages = [*self.messages[-199:], f"{message.type}: {message.text[:300]}"]
         if message.type != "error":
             return
         url = (message.location or {}).get("url", "")
@@ -80,6 +88,22 @@ def open_notebook(page: Any, url: str) -> None:
     # JupyterLab takes its splash screen away once it has restored the workspace; menu clicks
     # before that may go nowhere.
     page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=120_000)
+    # The toolbar says idle as soon as the kernel answers, which can be before the notebook's
+    # session is ready. The widget manager binds its renderer to the notebook only once the
+    # session is ready: outputs that arrive earlier show as text for good, and a Run All sent
+    # earlier may run nothing. So wait for the session itself (and the renderer it brings).
+    page.wait_for_function(SESSION_READY, timeout=120_000)
+
+
+#: The current notebook's session is ready, with a kernel, and its outputs can show widgets.
+SESSION_READY = """() => {
+    const app = window.jupyterapp;
+    const panel = app && app.shell.currentWidget;
+    const session = panel && panel.sessionContext;
+    return !!(session && session.isReady && session.session && session.session.kernel
+              && panel.content.rendermime.mimeTypes.includes(
+                     'application/vnd.jupyter.widget-view+json'));
+}"""
 
 
 def menu(page: Any, top: str, item: str) -> None:

@@ -94,7 +94,8 @@ def test_notebook_in_jupyterlab(lab: Lab, page: Any, artifacts: Path, name: str)
     shown = widget_counts(page, expected)
     assert shown == expected, (
         f"widget views: {shown}, expected {expected}; outputs by type {output_kinds(page)}; "
-        f"widgets shown as text: {text_only_widgets(page)[:5]}; kernel {kernel_status(page)}")
+        f"widgets shown as text: {text_only_widgets(page)[:5]}; kernel {kernel_status(page)}; "
+        f"{log.explain()}")
     # A widget whose view failed to render shows its text/plain repr instead: none may.
     assert text_only_widgets(page) == []
 

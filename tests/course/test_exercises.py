@@ -31,8 +31,11 @@ def world() -> tuple[AuthServer, ResourceServer, str, str]:
     return auth, api, read.access_token, both.access_token
 
 
-def test_every_notebook_00_to_07_has_an_exercise() -> None:
-    assert sorted({e.notebook for e in EXERCISES.values()}) == [f"0{i}" for i in range(8)]
+NOTEBOOKS = [f"{i:02d}" for i in range(11)]
+
+
+def test_every_notebook_00_to_10_has_an_exercise() -> None:
+    assert sorted({e.notebook for e in EXERCISES.values()}) == NOTEBOOKS
     for e in EXERCISES.values():
         assert e.prompt and e.explanation and (e.answer or e.code)
         assert e in for_notebook(e.notebook)
@@ -52,9 +55,13 @@ def test_an_exercise_has_one_solution_and_a_choice_answer_is_a_choice() -> None:
 
 
 def test_every_notebook_has_a_predict_then_run_exercise() -> None:
-    """Issue 10: the learner commits to an answer before the cell that reveals it, in 00 to 07."""
-    assert {e.notebook for e in EXERCISES.values() if e.kind == "predict"} == {
-        f"0{i}" for i in range(8)}
+    """Issue 10: the learner commits to an answer before the cell that reveals it, in 00 to 10."""
+    assert {e.notebook for e in EXERCISES.values() if e.kind == "predict"} == set(NOTEBOOKS)
+
+
+def test_every_attack_notebook_has_a_goal_lab() -> None:
+    """Issue 12: the attack notebooks 08-10 each make the learner do the attack or the defence."""
+    assert {e.notebook for e in EXERCISES.values() if e.kind == "goal lab"} >= {"08", "09", "10"}
 
 
 def test_unknown_exercise_is_a_clear_error() -> None:

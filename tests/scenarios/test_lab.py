@@ -31,7 +31,10 @@ def test_theft_and_replay_outcomes_agree_with_the_wire(name: str, setting: str) 
     assert outcome.explanation and outcome.verdict in outcome.text()
     assert (outcome.let_through is not None) == outcome.worked
     offsets = [e.offset for e in outcome.timeline]
-    assert offsets == sorted(offsets) and offsets[0] == 0
+    assert offsets == sorted(offsets)
+    # Times count from the theft, as the lesson's facts do (AttackResult.text).
+    assert outcome.origin == outcome.result.theft_time
+    assert offsets[0] <= 0 and 0 in offsets
     assert {e.lane for e in outcome.timeline} >= {"victim", "attacker"}
 
 
@@ -109,3 +112,36 @@ def test_lab_attack_lookup() -> None:
 def test_runs_are_reproducible() -> None:
     assert run_attack("stolen access token", ["introspection"]).text() == \
         run_attack("stolen access token", ["introspection"]).text()
+
+
+def test_timeline_lines_keep_the_whole_short_answer_and_name_the_sender_once() -> None:
+    outcome = run_attack("alg none", ["insecure_accept_none"])
+    line = next(e.text() for e in outcome.timeline if e.request == "GET /whoami")
+    assert line.endswith("attacker → GET /whoami: 200 OK (INSECURE: insecure_accept_none)")
+    assert "attacker attacker" not in outcome.text()
+
+
+def test_stopped_by_is_the_refusal_without_the_insecure_marker_of_the_api() -> None:
+    outcome = run_attack("ID token as access token", ["insecure_skip_typ"])
+    assert outcome.stopped_by is not None and "INSECURE" not in outcome.stopped_by
+    assert "RFC 7519 §4.1.3" in outcome.stopped_by
+
+
+def test_summaries_name_what_the_attacker_holds_in_words() -> None:
+    from tokenlab.scenarios.lab import lab_attack
+
+    assert lab_attack("alg none").summary == "the attacker holds their own access token"
+    assert lab_attack("ID token as access token").summary == "the attacker holds Alice's ID token"
+
+
+def test_the_verdict_names_the_last_success_and_the_first_refusal_from_the_theft() -> None:
+    outcome = run_attack("stolen access token", ["denylist"])
+    assert outcome.verdict == ("The attack worked: 1 request of the attacker succeeded, the last "
+                               "at +0 s after the theft; refused from +1 min.")
+    assert "-30 s" in outcome.text() and "+1 min 30 s" not in outcome.text()
+
+
+def test_a_forgery_counts_from_the_first_request() -> None:
+    outcome = run_attack("alg none")
+    assert outcome.origin == outcome.timeline[0].offset + outcome.origin
+    assert outcome.timeline[0].offset == 0

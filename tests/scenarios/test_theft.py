@@ -119,6 +119,9 @@ def test_going_back_one_step_replays_exactly_what_was_there() -> None:
 def test_the_result_states_the_facts_of_the_lesson() -> None:
     text = RESULTS["introspection"].text()
     assert "stolen at t = 0" in text and "Revoked at +1 min" in text
+    # The last success is not the end of the window (the next try came 30 s later): the text
+    # names the successes and the first refusal, never a "usable for" that reads as a window.
+    assert "times below count from the theft" in text and "usable for" not in text
     assert "First refusal at +1 min 30 s" in text
     assert isinstance(STOLEN_ACCESS_TOKEN_DPOP.result(), AttackResult)
     assert "No request of the attacker worked" in str(RESULTS["DPoP"])

@@ -86,3 +86,13 @@ def test_a_new_defence_or_switch_clears_the_outcome_it_no_longer_describes() -> 
     lab.run()
     lab.switch_boxes[0].value = True
     assert lab.outcome is None and "Run the attack" in lab.text
+
+
+def test_a_lab_of_one_family_shows_only_the_controls_its_attacks_take() -> None:
+    forgeries, thefts, every = AttackLab("forgery"), AttackLab("theft"), AttackLab()
+    assert forgeries.defence_buttons not in forgeries.children
+    assert thefts.switches not in thefts.children
+    assert every.defence_buttons in every.children and every.switches in every.children
+    labels = [label for label, _ in every.attack_menu.options]
+    assert "JWT attack · token for another audience" in labels
+    assert forgeries.attack_menu.options[0][0] == "alg none"

@@ -74,6 +74,9 @@ NOTE_FORM_BODY = (
 NOTE_PLAIN_HTTP = (
     "bearer token over plain http: anyone on the network path can read and replay it — always "
     "use TLS (RFC 6750 §5.3)")
+NOTE_DPOP_PLAIN_HTTP = (
+    "DPoP over plain http: anyone on the network path reads the token and the proof — useless to "
+    "them without the key, but DPoP is no substitute for TLS (RFC 9449 §2)")
 
 # RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; RFC 9449 §7.1: the same for "DPoP".
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -198,7 +201,7 @@ def _serve(api: ProtectedResource, request: Request, notes: list[str]) -> tuple[
         return r, (f"401 Unauthorized: no token, bare {bare} challenge"
                    f"{'s' if api.dpop == 'optional' else ''} (RFC 6750 §3.1)")
     if urlsplit(request.url).scheme == "http":
-        notes.append(NOTE_PLAIN_HTTP)
+        notes.append(NOTE_DPOP_PLAIN_HTTP if scheme == "DPoP" else NOTE_PLAIN_HTTP)
     nonce: dict[str, str] = {}
     if scheme == "DPoP" and api.dpop_verifier.nonces is not None:
         nonce = {"DPoP-Nonce": api.dpop_verifier.nonces.current()}  # RFC 9449 §9, §8.2

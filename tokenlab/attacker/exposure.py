@@ -19,11 +19,13 @@ this module is imported). Every time is in **seconds**. Per theft:
      server, so the token is refused from the revocation on: ``min(R, d)``.
    - ``"introspect"`` with a cache of ``cache_ttl = C`` seconds: the API asks the authorization
      server (RFC 7662) and keeps an ``active`` answer for C seconds. When the revocation lands,
-     the API last asked ``φ`` seconds earlier, ``φ`` uniform on ``[0, C)`` — steady traffic with
-     a phase that has nothing to do with the theft — so its cached "active" runs out ``C - φ``
-     seconds after the revocation: ``min(R, d + C - φ)``. With ``C = 0`` this is the denylist.
-     (Simplification: ``φ`` is drawn the same way for a token revoked less than C seconds
-     after its issue, whose cached answer could not in truth be that old.)
+     the API last asked ``φ`` seconds earlier, so its cached "active" runs out ``C - φ`` seconds
+     after the revocation: ``min(R, d + C - φ)``. ``φ`` is uniform on ``[0, min(C, A))``, ``A =
+     a + d`` the token's age at the revocation: steady traffic with a phase that has nothing to
+     do with the theft, but the API cannot have asked before the token was issued — a token
+     revoked younger than C is refused no earlier than C after its issue, and with ``C ≥ ttl``
+     the cache outlives every token (no better than ``"none"``). With ``C = 0`` this is the
+     denylist.
 5. **DPoP** (``dpop=True``, RFC 9449): the token is bound to the client's key, and a request
    with it needs a proof signed by that key. This models the theft of **the token only**: the
    window is 0 for every theft. An attacker who also takes the private key (malware on the
@@ -274,7 +276,8 @@ class TheftModel:
     def window_of(self, age: float, delay: float | None, phase: float) -> float:
         """The usable window of one theft, in seconds: the token stolen at ``age``, revoked
         ``delay`` seconds later (``None``: never), the API's cached introspection answer
-        fetched ``phase`` seconds before the revocation (``"introspect"`` only)."""
+        fetched ``phase`` seconds before the revocation (``"introspect"`` only; at most the
+        cache time and the token's age at the revocation)."""
         if self.dpop:
             return 0.0  # every request needs a proof signed with the key the attacker lacks
         remaining = max(self.ttl - age, 0.0)
@@ -295,7 +298,8 @@ class TheftModel:
         for _ in range(n):
             age = stolen_at.sample(rng)
             delay = self.detected_after.sample(rng) if detected else None  # type: ignore[union-attr]
-            phase = self.cache_ttl * rng.random() if detected and self.cache_ttl else 0.0
+            phase = (min(self.cache_ttl, age + delay) * rng.random()  # type: ignore[operator]
+                     if detected and self.cache_ttl else 0.0)
             windows.append(self.window_of(age, delay, phase))
         return windows
 
@@ -314,28 +318,37 @@ class TheftModel:
             return ExposureWindows(self, windows, _owned=True)
         detected = self.detected_after is not None and self.revocation != "none"
         cached = detected and self.revocation == "introspect" and self.cache_ttl > 0
-        refused, left = np.empty(min(n, CHUNK)), np.empty(min(n, CHUNK) if cached else 0)
+        size = min(n, CHUNK)
+        refused, phase, asked = (np.empty(size), np.empty(size if cached else 0),
+                                 np.empty(size if cached else 0))
         # In chunks, so the working arrays stay in the CPU's cache; a generator's draws are the
         # same whether taken at once or in pieces, so the windows do not depend on CHUNK.
         for start in range(0, n, CHUNK):
             window = windows[start:start + CHUNK]
+            a = asked[:window.size]  # the age at theft, kept for the cache's phase
             if self.stolen_at is None:  # the default: R = ttl·(1 - u), u uniform on [0, 1)
                 theft.random(out=window)
+                if cached:
+                    np.multiply(window, self.ttl, out=a)
                 np.subtract(1.0, window, out=window)
                 window *= self.ttl
             else:
                 self.stolen_at.fill(theft, window)
+                if cached:
+                    np.copyto(a, window)
                 np.subtract(self.ttl, window, out=window)
                 np.maximum(window, 0.0, out=window)
             if not detected:
                 continue
             r = refused[:window.size]
             self.detected_after.fill(detection, r)  # type: ignore[union-attr]
-            if cached:  # u = φ/C: the cached "active" runs out C·(1 - u) after the revocation
-                c = left[:window.size]
+            if cached:  # φ = u·min(C, A), A = age + d; the cached "active" ends C - φ later
+                c = phase[:window.size]
                 cache.random(out=c)
-                np.subtract(1.0, c, out=c)
-                c *= self.cache_ttl
+                a += r
+                np.minimum(a, self.cache_ttl, out=a)
+                c *= a
+                np.subtract(self.cache_ttl, c, out=c)
                 r += c
             np.minimum(window, r, out=window)
         return ExposureWindows(self, windows, _owned=True)

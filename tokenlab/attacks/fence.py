@@ -201,8 +201,8 @@ class FencedVerifier(Verifier):
         kind = "PEM public key" if not key.symmetric else "secret"
         if not valid:
             return InvalidSignatureError(
-                f"the {alg} signature does not match with key {kid!r}'s stored {kind} used as an "
-                f"{alg} key"), ""
+                f"the {alg} signature does not match key {kid!r} with its stored {kind} used as "
+                f"the {alg} key"), ""
         return None, _insecure("insecure_alg_from_header",
                                f"{alg} chosen by the header; key {kid!r} ({key.algorithm}) used "
                                f"as-is: its stored {kind} as the {alg} key (RFC 8725 §2.1, "

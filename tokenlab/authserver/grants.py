@@ -187,7 +187,7 @@ class RefreshTokenGrant:
                 raise RefreshTokenReuseError(
                     "this refresh token was already exchanged; a copy exists, so the whole family "
                     "is revoked: its refresh tokens (RFC 9700 §4.14.2) and, by tokenlab's policy, "
-                    f"its access tokens not expired yet ({revoked})",
+                    f"its access tokens not expired yet ({revoked} revoked)",
                     family_id=family.family_id)
             scopes = family.scopes
             if scope is not None:

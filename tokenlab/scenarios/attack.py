@@ -106,12 +106,11 @@ class AttackResult:
             lines = [f"{self.scenario}: nothing stolen; the first attempt at t = 0."]
         else:
             t0 = self.theft_time
-            lines = [f"{self.scenario}: stolen at t = 0."]
+            lines = [f"{self.scenario}: stolen at t = 0 (times below count from the theft)."]
         if self.successes:
             times = ", ".join(f"+{format_duration(t - t0)}" if t > t0 else "0 s"
                               for t in self.successes)
-            lines.append(f"The attacker's requests that worked: {len(self.successes)} (at {times}); "
-                         f"usable for {format_duration(self.window)}.")
+            lines.append(f"The attacker's requests that worked: {len(self.successes)} (at {times}).")
         else:
             lines.append("No request of the attacker worked.")
         if self.revoked_at is not None:

@@ -55,7 +55,7 @@ from .world import World
 
 __all__ = [
     "API", "ATTACKER_JWKS", "ATTACKS", "CALLBACK", "EVERY_FORGERY", "FORGERIES", "HELD_SCOPE",
-    "HMAC_SECRET", "HOLDINGS", "ISSUER", "PASSWORDS", "PHOTOS", "SERVICE_SCOPE", "SKIP",
+    "HMAC_SECRET", "HOLDINGS", "HOLDING_WORDS", "ISSUER", "PASSWORDS", "PHOTOS", "SERVICE_SCOPE", "SKIP",
     "SWITCHES", "WEAK_SECRET", "WIDER_SCOPE", "Attack", "Holdings", "b64json", "build",
     "check_switches", "escalated", "forgery", "held_claims", "held_kid", "opens", "own_key",
     "present_as_held", "whoami",
@@ -79,6 +79,10 @@ SERVICE_SCOPE = "weather:read weather:write"
 HOLDINGS = ("own access token", "alice's ID token", "alice's token for photos",
             "leaked service token")
 #: The server setting of issue 11 §3, beside the verifier's switches.
+#: Each holding in words, for the stories' sentences.
+HOLDING_WORDS = {"own access token": "their own access token", "alice's ID token": "Alice's ID token",
+                 "alice's token for photos": "Alice's token for the photos API",
+                 "leaked service token": "a leaked service token"}
 HMAC_SECRET = "insecure_hmac_secret"  # noqa: S105 - the name of a setting
 SWITCHES = (*INSECURE_SWITCHES, HMAC_SECRET)
 #: The weak secret of the HS256 server in the weak-secret world: a word of the course's list.
@@ -356,7 +360,8 @@ def _holds(attack: Attack) -> Callable[[World], Step]:
     def step(world: World) -> Step:
         held: Holdings = world.memo[_HOLDINGS_MEMO]
         return Step(
-            actor="attacker", title=f"The attacker holds {attack.holding}, and the public JWKS",
+            actor="attacker",
+            title=f"The attacker holds {HOLDING_WORDS[attack.holding]}, and the public JWKS",
             explanation=("Nothing secret: a token anyone in the attacker's place would hold, the "
                          "issuer's public keys (fetched over the wire, as anybody can), their "
                          "own keys. Never a server's private key or secret."),

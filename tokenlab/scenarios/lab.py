@@ -14,18 +14,22 @@ forgery): the facts are the :class:`AttackResult` read off the wire, the timelin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ..client.attacker import ATTACKER, LOG_VIEWER
 from ..clock import format_duration
 from .attack import AttackResult, AttackScenario, attack_result
-from .forgery import ATTACKS, SWITCHES, check_switches, forgery, opens
+from .forgery import ATTACKS, HOLDING_WORDS, SWITCHES, check_switches, forgery, opens
 from .replay import REPLAY_DEFENCES, replay_captured
 from .theft import ACCESS_DEFENCES, REFRESH_CASES, stolen_access_token, stolen_refresh_token
 
-__all__ = ["FAMILIES", "LAB_ATTACKS", "LabAttack", "LabOutcome", "TimelineEntry", "lab_attack",
+__all__ = ["FAMILIES", "LAB_ATTACKS", "LabAttack", "LabOutcome", "TimelineEntry", "at", "lab_attack",
            "run_attack"]
+
+#: The marker the wire puts on every answer of an API with a mistake switched on.
+_INSECURE = re.compile(r"\[(INSECURE: [^\]]*)\]")
 
 #: The kinds of attack in the lab, in the order of the course (08, 09, 10).
 FAMILIES = ("theft", "replay", "forgery")
@@ -159,7 +163,8 @@ LAB_ATTACKS: tuple[LabAttack, ...] = (
               "a refresh token is copied from Alice's device"),
     LabAttack("captured request replayed", "replay", REPLAY_DEFENCES, False, ("nothing",),
               "a request read off plain HTTP is sent again"),
-    *(LabAttack(a.name, "forgery", SWITCHES, True, (), f"the attacker holds {a.holding}")
+    *(LabAttack(a.name, "forgery", SWITCHES, True, (),
+                f"the attacker holds {HOLDING_WORDS[a.holding]}")
       for a in ATTACKS),
 )
 
@@ -173,9 +178,15 @@ def lab_attack(name: str) -> LabAttack:
                      f"{', '.join(a.name for a in LAB_ATTACKS)}")
 
 
+def at(offset: float) -> str:
+    """A time on the lab's timeline: ``+1 min 30 s``, ``-30 s`` (before the theft), ``+0 s``."""
+    return f"{'-' if offset < 0 else '+'}{format_duration(abs(offset))}"
+
+
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
-    """One request of the run: seconds from the first, whose ``lane`` it is (``"victim"``,
+    """One request of the run: seconds from the theft (from the first request when nothing
+    is stolen, as in a forgery; negative before it), whose ``lane`` it is (``"victim"``,
     ``"attacker"`` or ``"servers"`` — the API asking the authorization server), what was sent
     and how it was answered."""
 
@@ -190,9 +201,16 @@ class TimelineEntry:
     def ok(self) -> bool:
         return 200 <= self.status < 400
 
+    @property
+    def answer(self) -> str:
+        """The answer in short: status and error, and whether the API was running with a
+        mistake switched on (its answers are marked INSECURE on the wire)."""
+        head = self.outcome.split(": ", 1)[0].split(" [", 1)[0]
+        insecure = _INSECURE.search(self.outcome)
+        return f"{head} ({insecure.group(1)})" if insecure else head
+
     def text(self) -> str:
-        return (f"+{format_duration(self.offset):<8} {self.lane:<8} {self.sender} → "
-                f"{self.request}: {self.outcome.split(':')[0]}")
+        return f"{at(self.offset):<12} {self.sender} → {self.request}: {self.answer}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +226,8 @@ class LabOutcome:
     let_through: str | None
     explanation: str
     timeline: tuple[TimelineEntry, ...]
+    #: The time the timeline counts from: the theft, or the first request when nothing is stolen.
+    origin: float
 
     @property
     def worked(self) -> bool:
@@ -220,11 +240,12 @@ class LabOutcome:
         if not self.worked:
             return "The attack failed: no request of the attacker worked."
         n = len(r.successes)
-        requests = f"{n} request{'s' if n != 1 else ''} of the attacker worked"
+        since = " after the theft" if r.theft_time is not None else ""
+        worked = (f"The attack worked: {n} request{'s' if n != 1 else ''} of the attacker "
+                  f"succeeded, the last at {at(r.successes[-1] - self.origin)}{since}")
         if r.first_refusal is None:
-            return f"The attack worked: {requests}, and nothing ever refused it."
-        return (f"The attack worked for {format_duration(r.window)} ({requests}); then it was "
-                f"refused.")
+            return f"{worked}; nothing ever refused it."
+        return f"{worked}; refused from {at(r.first_refusal - self.origin)}."
 
     def text(self) -> str:
         settings = ", ".join(self.settings) or "none: the hardened default"
@@ -295,10 +316,12 @@ def run_attack(name: str, settings: Iterable[str] | str | None = None, *,
     result = attack_result(run, defence=scenario.defence)
     explanation, let_through = _explain(attack, chosen, bool(result.successes))
     events = run.world.wire.events
-    start = events[0].time if events else 0.0
+    origin = (result.theft_time if result.theft_time is not None
+              else events[0].time if events else 0.0)
     timeline = tuple(
-        TimelineEntry(e.time - start, _lane(e.sender, e.receiver), e.sender,
+        TimelineEntry(e.time - origin, _lane(e.sender, e.receiver), e.sender,
                       f"{e.method} {e.path}", e.status, e.outcome)
         for e in events)
-    return LabOutcome(attack.name, chosen, result, result.reason, let_through, explanation,
-                      timeline)
+    stopped_by = _INSECURE.sub("", result.reason).rstrip() if result.reason else None
+    return LabOutcome(attack.name, chosen, result, stopped_by, let_through, explanation, timeline,
+                      origin)

@@ -34,9 +34,10 @@ from ..api.server import ResourceServer
 from ..authserver.server import AuthServer
 from ..client.app import Client
 from ..clock import SimClock
+from ..errors import InvalidDPoPProofError, TokenError, UseDPoPNonceError
 from ..jose.dpop import DPoPKey, access_token_hash
 from ..jose.dpop_verify import CHECKS
-from ..net.messages import Request
+from ..net.messages import Request, Response
 from ..net.wire import Event
 from ..randomness import RandomSource
 from .attack import AttackScenario, attacker_of, use_step
@@ -44,8 +45,9 @@ from .steps import Check, Step
 from .theft import alice_logs_in
 from .world import CALLBACK, ISSUER, PASSWORD, USERNAME, World
 
-__all__ = ["PLAIN_API", "REPLAY", "REPLAY_DEFENCES", "WorkbenchRow", "dpop_workbench",
-           "replay_captured", "replay_world"]
+__all__ = ["PLAIN_API", "REPLAY", "REPLAY_DEFENCES", "REPLAY_WAYS", "WorkbenchRow",
+           "dpop_workbench", "refused_by", "replay_captured", "replay_lab", "replay_world",
+           "send_replay"]
 
 #: The API of the replay stories: reached over plain HTTP, so the path can read it.
 PLAIN_API = "http://api.example"
@@ -298,3 +300,70 @@ def dpop_workbench(seed: int = 1) -> tuple[WorkbenchRow, ...]:
             error, description = params.get("error", ""), params.get("error_description", "")
         rows.append(WorkbenchRow(check, error, description, event))
     return tuple(rows)
+
+
+# -- the replay lab of notebook 09: one captured DPoP request, replayed five ways --------------
+
+#: The five replays of the lab, by name, each as the notebook describes it.
+REPLAY_WAYS: dict[str, str] = {
+    "again": "the captured request sent again at once, byte for byte",
+    "as POST": "the captured Authorization and DPoP headers on a POST to the same URL",
+    "to /me": "the captured Authorization and DPoP headers on a GET to /me",
+    "own key": "the stolen token with a fresh, correct proof signed by the attacker's own key",
+    "2 min later": "the captured request sent again, byte for byte, two minutes later",
+}
+
+def replay_lab(seed: int = 9) -> World:
+    """The lab's world: Alice's app logged in with a DPoP-bound token, calling the weather API
+    (DPoP required, no nonces) over plain HTTP once; the attacker captured that request."""
+    world = replay_world(seed, dpop=True)
+    world.app.login(world.username, world.password)
+    world.app.get("/weather")
+    event = world.wire.last
+    assert event is not None
+    attacker_of(world).capture(event)
+    world.memo["captured"] = event
+    return world
+
+
+def _request(world: World, name: str) -> Request:
+    """The request the attacker sends for replay ``name`` (the clock moved first if it says so)."""
+    captured: Event = world.memo["captured"]
+    headers = dict(captured.headers)
+    base = world.api.audience.rstrip("/")
+    if name in ("again", "2 min later"):
+        if name == "2 min later":
+            world.clock.advance(120)
+        return Request(captured.method, captured.url, headers, None)
+    if name == "as POST":
+        return Request.post(captured.url, {"city": "Paris", "sky": "hail"}, headers)
+    if name == "to /me":
+        return Request.get(base + "/me", headers)
+    if name == "own key":
+        token = headers["Authorization"].split(" ", 1)[1]
+        proof = attacker_of(world).own_key().proof("GET", captured.url, access_token=token)
+        return Request.get(captured.url, {"Authorization": f"DPoP {token}", "DPoP": proof})
+    raise ValueError(f"no replay {name!r}; the lab's replays: {', '.join(REPLAY_WAYS)}")
+
+
+def send_replay(world: World, name: str) -> Response:
+    """Send replay ``name`` (one of :data:`REPLAY_WAYS`) as the attacker to ``world``'s API."""
+    return world.api.handle(_request(world, name), sender="attacker")  # type: ignore[no-any-return]
+
+
+def refused_by(seed: int, name: str) -> str:
+    """The check of RFC 9449 §4.3 that refuses replay ``name``, as the API names it — asked of a
+    fresh lab world built from ``seed`` (the learner's world is left as it is); ``""`` when the
+    API accepts the replay."""
+    world = replay_lab(seed)
+    request = _request(world, name)
+    token = request.headers["Authorization"].split(" ", 1)[1]
+    try:
+        world.api.verify_dpop(token, request.headers, request.method, request.url)
+    except InvalidDPoPProofError as err:
+        return err.check
+    except UseDPoPNonceError:
+        return "nonce"
+    except TokenError as err:
+        return f"the token ({err.error})"
+    return ""

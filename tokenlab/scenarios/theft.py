@@ -86,13 +86,18 @@ def alice_logs_in(world: World) -> Step:
     event = world.wire.last
     assert event is not None
     bound = "cnf" in claims_of(world.app.access_token or "")
+    local = world.app.storage.kind == "localStorage"
     return Step(
-        actor="Alice", title="Alice logs in; the app keeps the tokens in local storage",
+        actor="Alice",
+        title=("Alice logs in; the app keeps the tokens in local storage" if local else
+               "Alice logs in; the app keeps the tokens in memory"),
         explanation=(
             "Authorization code + PKCE, as in notebook 04. The single-page app keeps the access "
-            "and refresh tokens in window.localStorage, where any script on the page can read "
-            "them." + (" Its tokens are bound to the app's DPoP key (cnf.jkt, RFC 9449 §6): the "
-                       "private key never leaves the app." if bound else "")),
+            "and refresh tokens "
+            + ("in window.localStorage, where any script on the page can read them." if local
+               else "in a JavaScript variable: no storage API exposes them.")
+            + (" Its tokens are bound to the app's DPoP key (cnf.jkt, RFC 9449 §6): the "
+               "private key never leaves the app." if bound else "")),
         checks=(Check("the app holds the tokens", world.app.access_token is not None,
                       world.app.storage.explain()),),
         outcome=token_outcome(event))
@@ -182,9 +187,10 @@ _FIRST = use_step(
     "does not match the token's cnf.jkt (RFC 9449 §7.1).", _use_once)
 
 _AGAIN = use_step(
-    f"The attacker tries again every {INTERVAL} s until refused",
-    "The same token, sent again and again. What ends it — the token's exp, the denylist, the end "
-    "of the introspection cache, or nothing at all?", _until_refused)
+    f"From the revocation on, the attacker tries every {INTERVAL} s until refused",
+    "The same token, sent again and again from the moment the app revoked it. What ends it — the "
+    "token's exp, the denylist, the end of the introspection cache, or nothing at all?",
+    _until_refused)
 
 
 def stolen_access_token(defence: str, *, seed: int = 1) -> AttackScenario:
@@ -326,7 +332,8 @@ _ATTACKER_REFRESH = use_step(
     "POST /token with grant_type=refresh_token and the app's client_id. If the token is unspent "
     "the attacker gets a fresh pair; if it was spent, this is reuse and the family is revoked; "
     "if it is bound to the app's DPoP key, no proof by the attacker's key unlocks it "
-    "(RFC 9449 §5).", _attacker_refresh)
+    "(RFC 9449 §5): refused without a proof, the attacker tries once more with a proof signed "
+    "by their own key.", _attacker_refresh)
 
 _ATTACKER_CALL = use_step(
     "The attacker calls the API with the access token they got",

@@ -10,11 +10,21 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..clock import format_duration
-from ..scenarios.lab import FAMILIES, LAB_ATTACKS, LabAttack, LabOutcome, lab_attack, run_attack
+from ..scenarios.lab import (
+    FAMILIES,
+    LAB_ATTACKS,
+    LabAttack,
+    LabOutcome,
+    at,
+    lab_attack,
+    run_attack,
+)
 from .common import BAD, GOOD, GREY, MONO, RUN_HINT, View, escape, guarded, table
 
 __all__ = ["AttackLab"]
+
+#: How the menu of a lab with every attack names each family.
+_FAMILY_WORDS = {"theft": "theft", "replay": "replay", "forgery": "JWT attack"}
 
 _LANES = (("victim", "Alice's side"), ("attacker", "the attacker"),
           ("servers", "API ↔ authorization server"))
@@ -39,7 +49,8 @@ class AttackLab(View):
         attacks = [a for a in LAB_ATTACKS if family is None or a.family == family]
         self.outcome: LabOutcome | None = None
         self.attack_menu = widgets.Dropdown(
-            options=[(f"{a.family} · {a.name}", a.name) for a in attacks],
+            options=[(a.name if family else f"{_FAMILY_WORDS[a.family]} · {a.name}", a.name)
+                     for a in attacks],
             value=attacks[0].name, description="attack",
             style={"description_width": "70px"}, layout=widgets.Layout(width="520px"))
         self.summary = widgets.HTML()
@@ -61,8 +72,12 @@ class AttackLab(View):
         self.attack_menu.observe(self._on_attack, names="value")
         for control in (self.defence_buttons, *self.switch_boxes):
             control.observe(self._on_setting, names="value")
-        super().__init__([self.attack_menu, self.summary, self.defence_buttons, self.switches,
-                          self.run_button, self.result])
+        # A lab of one family shows only the controls its attacks take.
+        kinds = {a.several for a in attacks}
+        controls = [*([self.defence_buttons] if False in kinds else []),
+                    *([self.switches] if True in kinds else [])]
+        super().__init__([self.attack_menu, self.summary, *controls, self.run_button,
+                          self.result])
         self._show_attack(lab_attack(self.attack_menu.value))
 
     # -- choosing --------------------------------------------------------------------------------
@@ -153,11 +168,12 @@ class AttackLab(View):
         lines.append(f"<p><b>Why:</b> {escape(o.explanation)}</p>")
         rows = []
         for e in o.timeline:
-            mark = f'<span style="color:{GOOD if e.ok else BAD}">{escape(e.outcome.split(":")[0])}</span>'
+            mark = f'<span style="color:{GOOD if e.ok else BAD}">{escape(e.answer)}</span>'
             cell = f'<span style="{MONO}">{escape(e.request)}</span> → {mark}'
-            rows.append([escape(f"+{format_duration(e.offset)}"),
+            rows.append([escape(at(e.offset)),
                          *(cell if e.lane == lane else "" for lane, _ in _LANES)])
-        lines.append("<p><b>Timeline</b> (times from the first request):</p>")
+        since = "the theft" if o.result.theft_time is not None else "the first request"
+        lines.append(f"<p><b>Timeline</b> (times from {since}):</p>")
         lines.append(table(rows, header=["time", *(escape(label) for _, label in _LANES)]))
         return "".join(lines)
 
