@@ -1,5 +1,6 @@
 """``make bench``: tokenlab's verification and import time against bare PyJWT, and the speed of
-the exposure Monte Carlo against its budget and a plain Python loop.
+the exposure Monte Carlo against its budget and a plain Python loop, and the request rate of
+``tokenlab serve`` with 8 concurrent clients against ``handle()`` without a socket.
 
 Prints one table: medians of the baseline and of tokenlab, the median of per-round ratios (and
 their interquartile range), the target ratio and PASS / OVER TARGET per row. The targets are
@@ -27,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="tokenlab benchmarks (informational targets)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: few tokens and rounds; figures are rough")
-    parser.add_argument("--only", choices=("verify", "import", "revocation", "exposure"),
+    parser.add_argument("--only", choices=("verify", "import", "revocation", "exposure", "serve"),
                         help="run one benchmark")
     args = parser.parse_args(argv)
 
@@ -63,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
               "plain Python loop of the same model; the widget's redraw for 100,000 ...",
               flush=True)
         rows += bench_exposure.run(quick=args.quick)
+    if args.only in (None, "serve"):
+        import bench_serve
+
+        print("serve: GET /weather over real HTTP on 127.0.0.1, 8 keep-alive clients; baseline = "
+              "the same requests through ResourceServer.handle(), no socket ...", flush=True)
+        rows += bench_serve.run(quick=args.quick)
     if args.only in (None, "import"):
         import bench_import
 

@@ -2,7 +2,7 @@
 
 The skeleton (Project Pythia style): a title; Overview; Prerequisites with the time to learn; the
 sections; Summary; What's next; links to the previous notebook, the start page and the next one.
-Each chapter (01-10) has at least one widget the learner drives and one checked exercise, and
+Each chapter (01-11) has at least one widget the learner drives and one checked exercise, and
 cites the references its row of the curriculum map names, where it corrects the article.
 """
 
@@ -20,7 +20,7 @@ NOTEBOOKS = ROOT / "notebooks"
 COURSE = [
     "00-start-here", "01-what-is-an-api-token", "02-keys-vs-tokens", "03-how-tokens-work",
     "04-login-flow", "05-expiry-and-refresh", "06-revocation", "07-advantages-put-to-the-test",
-    "08-stolen-token", "09-replay", "10-jwt-attack-lab",
+    "08-stolen-token", "09-replay", "10-jwt-attack-lab", "11-secure-checklist",
 ]
 # What each chapter must cite (the corrections of the article, and the behaviour it shows).
 CITATIONS = {
@@ -34,6 +34,7 @@ CITATIONS = {
     "08-stolen-token": ["RFC 6750 §5.3", "RFC 9700 §4.14", "RFC 9449"],
     "09-replay": ["RFC 7519 §4.1.7", "RFC 9449 §4.3", "RFC 9449 §11.1", "RFC 6750 §5.3"],
     "10-jwt-attack-lab": ["RFC 8725 §3.1", "RFC 8725 §3.5", "RFC 7515 §4.1", "RFC 7518 §3.2"],
+    "11-secure-checklist": ["RFC 9700", "RFC 8725", "RFC 6750 §5.3", "RFC 9449"],
 }
 HEADINGS = ["Overview", "Prerequisites", "Summary", "What's next"]
 

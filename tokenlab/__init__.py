@@ -13,6 +13,8 @@ production: seeded servers use published demo keys and everything lives in memor
 'weather:read'
 """
 
+from typing import TYPE_CHECKING
+
 from .api.server import ResourceServer
 from .authserver.authcode import AuthorizationRedirect
 from .authserver.clients import RegisteredClient
@@ -61,7 +63,22 @@ from .net.wire import Event, Wire
 from .report import StepStatus, VerificationReport
 from .store import MemoryStore, Store
 
+if TYPE_CHECKING:  # the serving package is imported only when serve() is called
+    from .serving import Serving
+
 __version__ = "0.1.0"
+
+
+def serve(*, port: int = 0, api_port: int = 0, seed: int | str | None = None,
+          store: str | None = None, tls: bool = False,
+          dpop_required: bool = False) -> "Serving":
+    """Run the authorization server and an API over real HTTP on 127.0.0.1, in background
+    threads: ``with tokenlab.serve(seed=1) as s: ...`` (see :mod:`tokenlab.serving`; imported
+    only when called, so ``import tokenlab`` stays light)."""
+    from .serving import serve as _serve
+
+    return _serve(port=port, api_port=api_port, seed=seed, store=store, tls=tls,
+                  dpop_required=dpop_required)
 
 __all__ = [
     "AccessDeniedError",
@@ -117,4 +134,5 @@ __all__ = [
     "jwk_thumbprint",
     "make_verifier",
     "s256_challenge",
+    "serve",
 ]

@@ -31,10 +31,10 @@ def world() -> tuple[AuthServer, ResourceServer, str, str]:
     return auth, api, read.access_token, both.access_token
 
 
-NOTEBOOKS = [f"{i:02d}" for i in range(11)]
+NOTEBOOKS = [f"{i:02d}" for i in range(12)]
 
 
-def test_every_notebook_00_to_10_has_an_exercise() -> None:
+def test_every_notebook_00_to_11_has_an_exercise() -> None:
     assert sorted({e.notebook for e in EXERCISES.values()}) == NOTEBOOKS
     for e in EXERCISES.values():
         assert e.prompt and e.explanation and (e.answer or e.code)
@@ -55,7 +55,7 @@ def test_an_exercise_has_one_solution_and_a_choice_answer_is_a_choice() -> None:
 
 
 def test_every_notebook_has_a_predict_then_run_exercise() -> None:
-    """Issue 10: the learner commits to an answer before the cell that reveals it, in 00 to 10."""
+    """Issue 10: the learner commits to an answer before the cell that reveals it, in 00 to 11."""
     assert {e.notebook for e in EXERCISES.values() if e.kind == "predict"} == set(NOTEBOOKS)
 
 

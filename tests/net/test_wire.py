@@ -293,3 +293,24 @@ def test_wire_message_numbers_agree_with_the_printed_trace(auth: AuthServer) -> 
             auth.wire.message(bad)
     with pytest.raises(TypeError):
         auth.wire.message("1")  # type: ignore[arg-type]
+
+
+def test_a_wire_that_keeps_only_the_latest_exchanges_numbers_them_on() -> None:
+    """A long-running server (``tokenlab serve``) must not grow without bound: a wire made with
+    ``keep=N`` holds the latest N exchanges, counts the ones it let go, and keeps numbering on."""
+    from tokenlab import SimClock
+    from tokenlab.net.messages import Request, Response
+    from tokenlab.net.wire import Wire
+
+    wire = Wire(SimClock(), keep=3)
+    for i in range(5):
+        wire.record(Request.get(f"https://api.example/{i}"), Response(200), sender="app",
+                    receiver="api")
+    assert len(wire) == 3 and wire.dropped == 2
+    assert [e.path for e in wire] == ["/2", "/3", "/4"]
+    assert wire.summary().splitlines()[0].startswith("[3] ")
+    assert wire.message(5).path == "/4"
+    with pytest.raises(IndexError, match="let go"):
+        wire.message(1)
+    with pytest.raises(ValueError, match="keep"):
+        Wire(SimClock(), keep=0)

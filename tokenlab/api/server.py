@@ -148,10 +148,13 @@ class ResourceServer:
         self.introspection_calls = 0
         self.dpop = dpop
         #: Checks the DPoP proofs of requests (RFC 9449 §4.3, §7.1): 401 errors, a replay cache
-        #: of this API's own, its nonces when ``require_dpop_nonce`` (from the authorization
-        #: server's random source when in-process, so a seeded world stays reproducible).
+        #: of this API's own — kept in the authorization server's store when that one is durable
+        #: (an in-process API restarts with it) —, its nonces when ``require_dpop_nonce`` (from
+        #: the authorization server's random source when in-process, so a seeded world stays
+        #: reproducible).
+        durable = auth is not None and getattr(auth.store, "durable", False)
         self.dpop_verifier = DPoPProofVerifier(
-            self.clock, store=MemoryStore(self.clock), status=401,
+            self.clock, store=auth.store if durable else MemoryStore(self.clock), status=401,
             nonces=DPoPNonces(self.clock, auth.random if auth is not None else RandomSource())
             if require_dpop_nonce else None)
         self._credentials: tuple[str, str] | None = None

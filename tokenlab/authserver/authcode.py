@@ -34,6 +34,7 @@ from ..errors import (
 )
 from ..jose.idtoken import OPENID
 from ..jose.tokens import TokenResponse
+from ..store import storable
 from .grants import require
 from .issuance import TokenIssuer
 from .pkce import S256, check_verifier, is_valid_challenge
@@ -78,6 +79,7 @@ class AuthorizationRedirect:
         return f"AuthorizationRedirect({urlsplit(self.location)._replace(query='').geturl()}, {p})"
 
 
+@storable("authorization_code")
 @dataclass(frozen=True, slots=True)
 class CodeRecord:
     """An issued code, stored under its SHA-256. Immutable: spending it writes a new record.

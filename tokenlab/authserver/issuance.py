@@ -32,7 +32,7 @@ from ..jose.idtoken import ID_TOKEN_ALGORITHMS, issue_id_token
 from ..jose.keys import KeyRing
 from ..jose.tokens import BEARER, DPOP, TokenResponse, issue_access_token
 from ..randomness import RandomSource
-from ..store import MemoryStore
+from ..store import MemoryStore, SQLiteStore
 from .clients import ClientRegistry, _ClientRecord, validate_scope_tokens
 from .refresh import Family, RefreshRecord, TokenFamilies
 from .users import User, UserRegistry
@@ -62,12 +62,14 @@ class TokenIssuer:
     """The state and the token minting that every grant of one authorization server shares.
 
     Read-check-write sequences over the store (spend a refresh token, exchange a code, start a
-    family) run under :attr:`lock`, so of two concurrent uses exactly one wins.
+    family) run under :attr:`lock` — the store's own lock, which for a durable store holds one
+    write transaction of the database for the whole sequence — so of two concurrent uses, in
+    two threads or two processes, exactly one wins.
     """
 
     def __init__(
         self, *, issuer: str, clock: Clock, random: RandomSource, keys: KeyRing,
-        clients: ClientRegistry, users: UserRegistry, store: MemoryStore,
+        clients: ClientRegistry, users: UserRegistry, store: MemoryStore | SQLiteStore,
         access_ttl: int, refresh_ttl: int, code_ttl: int, rotate_refresh_tokens: bool = True,
     ) -> None:
         self.issuer = issuer
@@ -84,7 +86,7 @@ class TokenIssuer:
         #: Whether a refresh issues a new refresh token and spends the old (RFC 9700 §4.14.2);
         #: ``False``: the same one comes back, unspent, until the family ends (RFC 6749 §6 MAY).
         self.rotate_refresh_tokens = rotate_refresh_tokens
-        self.lock = threading.RLock()
+        self.lock: Any = getattr(store, "lock", None) or threading.RLock()
         self._resources: list[str] = []
 
     # -- the APIs tokens are for (RFC 8707) ---------------------------------------------------------

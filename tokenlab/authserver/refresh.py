@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
-from ..store import DENYLIST, MemoryStore
+from ..store import DENYLIST, MemoryStore, SQLiteStore, storable
 
 __all__ = ["FAMILY", "REFRESH", "Family", "RefreshRecord", "TokenFamilies", "token_hash"]
 
@@ -30,6 +30,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+@storable("refresh_family")
 @dataclass(frozen=True, slots=True)
 class Family:
     """One grant's descendants. Immutable: a change is a new record written to the store."""
@@ -50,6 +51,7 @@ class Family:
     jkt: str | None = None
 
 
+@storable("refresh_token")
 @dataclass(frozen=True, slots=True)
 class RefreshRecord:
     """One refresh token of a family (stored under the token's SHA-256). Immutable."""
@@ -62,14 +64,15 @@ class RefreshRecord:
 
 
 class TokenFamilies:
-    """Families and refresh tokens kept in a :class:`~tokenlab.store.MemoryStore`.
+    """Families and refresh tokens kept in a :class:`~tokenlab.store.MemoryStore` or a durable
+    :class:`~tokenlab.store.SQLiteStore`.
 
     Every change is an explicit :meth:`~tokenlab.store.Store.put` of a new immutable record, so a
     store that hands out copies (a database) loses nothing. Callers hold the server's lock around
     a read-check-write sequence.
     """
 
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore | SQLiteStore) -> None:
         self.store = store
         self.denylist_leeway: float = 0
 

@@ -27,9 +27,10 @@ from ..jose.tokens import TokenResponse
 from ..net.messages import Request, Response
 from ..net.wire import Wire
 from ..randomness import RandomSource
-from ..store import MemoryStore
+from ..store import MemoryStore, SQLiteStore
 from .authcode import AuthorizationCodeGrant, AuthorizationRedirect
 from .clients import ClientRegistry, RegisteredClient
+from .durable import durable_key_ring, is_durable, next_run, run_random
 from .grants import ClientCredentialsGrant, Grant, PasswordGrant, RefreshTokenGrant
 from .http import handle as _handle_http
 from .issuance import TokenIssuer, check_resource
@@ -43,7 +44,8 @@ _G = TypeVar("_G", bound=Grant)
 
 
 def _check_issuer(issuer: object) -> str:
-    """RFC 8414 §2: the issuer is an https URL with no query or fragment (http for localhost)."""
+    """RFC 8414 §2: the issuer is an https URL with no query or fragment; plain http only for
+    localhost is tokenlab's choice (``tokenlab serve`` without ``--tls``)."""
     if not isinstance(issuer, str):
         raise TypeError(f"issuer must be a URL string, not {type(issuer).__name__}")
     try:
@@ -79,7 +81,11 @@ class AuthServer:
     ``access_ttl`` (default 300 s) bounds each access token; ``refresh_ttl`` (default 86400 s)
     bounds a whole refresh-token family, however often it rotates; ``code_ttl`` (60 s) bounds
     authorization codes. All state (revocations, families, codes) lives in ``store``, an
-    in-memory :class:`~tokenlab.store.MemoryStore` unless another is given.
+    in-memory :class:`~tokenlab.store.MemoryStore` unless another is given. On a durable store
+    (:class:`~tokenlab.store.SQLiteStore`) the server keeps its signing keys there too, so a new
+    server of the same issuer on the same file verifies the tokens issued before a restart and
+    signs with the same key (see :mod:`.durable`; the file is then a secret). Give the store the
+    server's clock.
 
     ``insecure_hmac_secret`` (with ``algorithm="HS256"``) is a mistake for the attack lessons: the
     server signs with that weak secret, which one token and a word list reveal (RFC 8725 §3.5);
@@ -113,7 +119,7 @@ class AuthServer:
         access_ttl: int = 300,
         refresh_ttl: int = 86400,
         code_ttl: int = 60,
-        store: MemoryStore | None = None,
+        store: MemoryStore | SQLiteStore | None = None,
         insecure_hmac_secret: str | None = None,
         require_dpop_nonce: bool = False,
         rotate_refresh_tokens: bool = True,
@@ -135,21 +141,29 @@ class AuthServer:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.random = RandomSource(seed)
         check_rsa_public_exponent(rsa_public_exponent, algorithm)
-        if insecure_hmac_secret is None:
+        # The default store drops expired entries on this server's clock as it is written.
+        self.store: MemoryStore | SQLiteStore = (
+            store if store is not None else MemoryStore(self.clock))
+        durable = is_durable(self.store)
+        # Keys and tokens draw anew in each run on a durable store (clients and users are
+        # configuration: the same in every run).
+        state_random = run_random(self.random, next_run(self.store, issuer) if durable else 0)
+        if insecure_hmac_secret is None and durable:
+            self.keys = durable_key_ring(self.store, self.issuer, algorithm, state_random,
+                                         self.clock, rsa_public_exponent=rsa_public_exponent)
+        elif insecure_hmac_secret is None:
             self.keys = KeyRing(algorithm, self.random, self.clock,
                                 rsa_public_exponent=rsa_public_exponent)
-        else:  # the fence, loaded only when the mistake is asked for
+        else:  # the fence, loaded only when the mistake is asked for (its key is never stored)
             from ..attacks.weak import weak_key_ring
 
             self.keys = weak_key_ring(insecure_hmac_secret, algorithm, self.random, self.clock)
         self.clients = ClientRegistry(self.random)
         # Seeded course servers hash passwords with a cheaper scrypt cost (still salted scrypt).
         self.users = UserRegistry(self.random, COURSE_COST if self.random.seeded else DEFAULT_COST)
-        # The default store drops expired entries on this server's clock as it is written.
-        self.store: MemoryStore = store if store is not None else MemoryStore(self.clock)
         #: The state and the token minting every grant shares; grants receive it, not the server.
         self.issuance = TokenIssuer(
-            issuer=self.issuer, clock=self.clock, random=self.random, keys=self.keys,
+            issuer=self.issuer, clock=self.clock, random=state_random, keys=self.keys,
             clients=self.clients, users=self.users, store=self.store,
             rotate_refresh_tokens=rotate_refresh_tokens, **ttls)
         self.families: TokenFamilies = self.issuance.families
@@ -417,8 +431,10 @@ class AuthServer:
     def restart(self) -> None:
         """Simulate a restart of the server process: an in-memory store forgets everything —
         revocations, refresh families, codes. Keys, clients and users are configuration and stay.
+        A durable store forgets nothing: that is what it is for.
         """
-        self.store.clear()
+        if not is_durable(self.store):
+            self.store.clear()
 
     # -- discovery --------------------------------------------------------------------------------
 

@@ -300,7 +300,7 @@ def _check_signature(text: str, signature: bytes, header: dict[str, Any], claims
             f"the issuer does not publish ({_STEP} 6)", kid=kid)
     elif key.algorithm != alg:
         err = AlgorithmNotAllowedError(
-            f"key {kid!r} is a {key.algorithm} key but the header says {alg}; a key is used "
+            f"key {kid!r} is for {key.algorithm} only, but the header says {alg}; a key is used "
             f"only with its own algorithm ({_STEP} 7; RFC 8725 §3.1)", algorithm=alg)
     else:
         try:

@@ -8,13 +8,19 @@ defeats algorithm-confusion attacks.
 With a seeded random source, Ed25519 and EC keys are derived from the seed; RSA keys cannot be,
 so seeded RSA keys come from fixed demo keys shipped in ``tokenlab/demo_keys`` — published,
 therefore worthless for anything real. Seeded keys say "demo-only" in their repr.
+
+A ring can be kept durable (an AuthServer on a durable store does it, in
+:mod:`tokenlab.authserver.durable`): :meth:`SigningKey.to_record` writes a private key as PKCS#8
+PEM, :meth:`KeyRing.restore` rebuilds a ring, and :attr:`KeyRing.on_change` is called whenever
+what must be kept changed.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import jwt
@@ -39,6 +45,10 @@ _DEMO_RSA_KEYS = {65537: ("rsa-demo-1.pem", "rsa-demo-2.pem", "rsa-demo-3.pem"),
 #: and 3 (allowed by RFC 8017 §3.1), which the course uses so that recovering the modulus from two
 #: tokens takes milliseconds, not half a minute.
 RSA_PUBLIC_EXPONENTS = (65537, 3)
+#: A durable ring keeps its current key's last ``exp`` this far ahead (seconds), so that it is
+#: written once per ten minutes of tokens, not once per token; a key retired after a restart may
+#: then stay published up to this much longer than needed, never shorter.
+SAVE_AHEAD = 600.0
 
 
 def check_rsa_public_exponent(value: object, algorithm: str) -> int:
@@ -143,6 +153,34 @@ class SigningKey:
         jwk.update(kid=self.kid, alg=self.algorithm, use="sig")
         return jwk
 
+    def to_record(self) -> dict[str, Any]:
+        """The key as JSON data to keep in a durable store: the private key as unencrypted
+        PKCS#8 PEM (an HS256 secret as base64url). Whoever reads it can sign tokens."""
+        record: dict[str, Any] = {"algorithm": self.algorithm, "created_at": self.created_at,
+                                  "demo": self.demo}
+        if self.algorithm == "HS256":
+            record["secret"] = base64.urlsafe_b64encode(self._private).decode("ascii")
+        else:
+            record["private"] = self._private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption()).decode("ascii")
+        return record
+
+    @classmethod
+    def from_record(cls, kid: str, record: Mapping[str, Any]) -> SigningKey:
+        """The key that :meth:`to_record` wrote."""
+        algorithm = record["algorithm"]
+        if algorithm not in SUPPORTED_ALGORITHMS:
+            raise ValueError(f"a stored key of unknown algorithm {algorithm!r}")
+        private: Any
+        if algorithm == "HS256":
+            private = base64.urlsafe_b64decode(record["secret"])
+        else:
+            private = serialization.load_pem_private_key(record["private"].encode("ascii"),
+                                                         password=None)
+        return cls(kid, algorithm, private, created_at=float(record["created_at"]),
+                   demo=bool(record["demo"]))
+
     def __repr__(self) -> str:
         origin = "demo-only: derived from a seed" if self.demo else "random"
         return (
@@ -229,7 +267,51 @@ class KeyRing:
         self._keys: dict[str, SigningKey] = {first.kid: first}
         #: The latest ``exp`` among the tokens each key signed (keys that signed none: absent).
         self._last_exp: dict[str, float] = {}
+        #: The last ``exp`` of each key as last handed to :meth:`snapshot` (a durable copy).
+        self._saved_exp: dict[str, float] = {}
         self._leeway: float = 0
+        #: Called (with no lock of the ring held) after a rotation, after retired keys were
+        #: dropped, after the leeway grew, and when the current key signed a token expiring
+        #: after the last :meth:`snapshot` said: a durable copy of the ring is then out of date.
+        self.on_change: Callable[[], None] | None = None
+
+    @classmethod
+    def restore(cls, random: RandomSource, clock: Clock,
+                keys: Sequence[tuple[SigningKey, float | None]], current: str, *,
+                rsa_public_exponent: int = 65537) -> KeyRing:
+        """A ring of ``keys`` (each with the last ``exp`` it signed, if any), ``current`` the
+        kid of the one that signs — a ring as :meth:`snapshot` described it."""
+        by_kid = {key.kid: (key, last) for key, last in keys}
+        if current not in by_kid:
+            raise ValueError(f"the current key {current!r} is not among the keys")
+        first = by_kid[current][0]
+        ring = cls(first.algorithm, random, clock, first=first,
+                   rsa_public_exponent=rsa_public_exponent)
+        ring._keys = {k.kid: k for k, _ in sorted(keys, key=lambda kl: kl[0].created_at)}
+        for key, last in keys:
+            if last is not None:
+                ring._last_exp[key.kid] = ring._saved_exp[key.kid] = float(last)
+        return ring
+
+    def snapshot(self) -> tuple[SigningKey, list[tuple[SigningKey, float | None]]]:
+        """The current key and every key kept, oldest first, each with the last ``exp`` to keep
+        for it — for the current key :data:`SAVE_AHEAD` past its last token's, so a durable copy
+        need not be rewritten for each token."""
+        with self._lock:
+            current = self._current
+            last = self._last_exp.get(current.kid)
+            if last is not None:
+                self._saved_exp[current.kid] = max(self._saved_exp.get(current.kid, -math.inf),
+                                                   last + SAVE_AHEAD)
+            return current, [(k, self._kept_exp(k.kid)) for k in self._keys.values()]
+
+    def _kept_exp(self, kid: str) -> float | None:
+        times = [t for t in (self._last_exp.get(kid), self._saved_exp.get(kid)) if t is not None]
+        return max(times) if times else None
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     @property
     def current(self) -> SigningKey:
@@ -249,7 +331,10 @@ class KeyRing:
         if not is_numeric_date(seconds) or seconds < 0:
             raise ValueError(f"leeway must be a finite number of seconds >= 0, got {seconds}")
         with self._lock:
+            grew = seconds > self._leeway
             self._leeway = max(self._leeway, seconds)
+        if grew:
+            self._changed()
 
     def sign(self, claims: Mapping[str, Any], *, typ: str) -> str:
         """A JWS over ``claims`` by the current key, which then stays published at least until
@@ -261,7 +346,11 @@ class KeyRing:
                 # Without a NumericDate exp every verifier refuses the token (RFC 9068 §2.2
                 # requires exp; verify.py checks it), so it needs no key kept for it.
                 self._last_exp[key.kid] = max(float(exp), self._last_exp.get(key.kid, -math.inf))
-            self._prune()
+            changed = self._prune() or (
+                self.on_change is not None
+                and self._last_exp.get(key.kid, -math.inf) > self._saved_exp.get(key.kid, -math.inf))
+        if changed:  # kept before the token leaves
+            self._changed()
         return key.sign(claims, typ=typ)
 
     def rotate(self, algorithm: str | None = None) -> SigningKey:
@@ -274,6 +363,7 @@ class KeyRing:
             self._current = new
             self._keys[new.kid] = new
             self._prune()
+        self._changed()
         return new
 
     def find(self, kid: str, now: float | None = None) -> VerificationKey | None:
@@ -305,12 +395,16 @@ class KeyRing:
             return True
         return now < self._last_exp.get(key.kid, -math.inf) + self._leeway
 
-    def _prune(self) -> None:
-        """Drop the retired keys whose time is over, on the issuer's clock. Callers hold the lock."""
+    def _prune(self) -> bool:
+        """Drop the retired keys whose time is over, on the issuer's clock; ``True`` if any was.
+        Callers hold the lock."""
         now = self._clock.time()
-        for key in [k for k in self._keys.values() if not self._is_published(k, now)]:
+        over = [k for k in self._keys.values() if not self._is_published(k, now)]
+        for key in over:
             self._keys.pop(key.kid, None)
             self._last_exp.pop(key.kid, None)
+            self._saved_exp.pop(key.kid, None)
+        return bool(over)
 
     def __iter__(self) -> Iterator[SigningKey]:
         return iter(self.published())

@@ -327,7 +327,7 @@ class Verifier:
                 "not know, or one retired since", kid=kid), ""
         if key.algorithm != alg:
             return AlgorithmNotAllowedError(
-                f"key {kid!r} is a {key.algorithm} key but the header says {alg}; a key is "
+                f"key {kid!r} is for {key.algorithm} only, but the header says {alg}; a key is "
                 "used only with its own algorithm (RFC 8725 §3.1), which stops "
                 "algorithm-confusion attacks", algorithm=alg), ""
         try:

@@ -21,6 +21,7 @@ request's error names the field, never the value it carried.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -115,9 +116,18 @@ class Wire:
     0
     """
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, *, keep: int | None = None) -> None:
+        """``keep``: hold only the latest ``keep`` exchanges (a long-running server); the ones
+        let go are counted in :attr:`dropped`, and numbering goes on from there."""
+        if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
+            raise ValueError(f"keep must be a whole number of exchanges >= 1, or None for all "
+                             f"of them (got {keep!r})")
         self.clock = clock
+        self.keep = keep
+        #: How many of the oldest exchanges were let go (only with ``keep``).
+        self.dropped = 0
         self._events: list[Event] = []
+        self._lock = threading.Lock()
 
     def record(
         self,
@@ -139,58 +149,82 @@ class Wire:
             response_headers=response.headers, response_body=response.body,
             notes=tuple(dict.fromkeys(notes)),
         )
-        self._events.append(event)
+        with self._lock:
+            self._events.append(event)
+            if self.keep is not None and len(self._events) > 2 * self.keep:
+                # let go in batches: the list is cut once per ``keep`` events, not every time
+                extra = len(self._events) - self.keep
+                del self._events[:extra]
+                self.dropped += extra
         return event
 
     @property
     def events(self) -> tuple[Event, ...]:
-        return tuple(self._events)
+        return tuple(self._held())
+
+    def _held(self) -> list[Event]:
+        """The events held, the latest ``keep`` at most."""
+        with self._lock:
+            if self.keep is not None and len(self._events) > self.keep:
+                extra = len(self._events) - self.keep
+                del self._events[:extra]
+                self.dropped += extra
+            return self._events
 
     @property
     def last(self) -> Event | None:
-        return self._events[-1] if self._events else None
+        held = self._held()
+        return held[-1] if held else None
 
     def clear(self) -> None:
-        self._events.clear()
+        with self._lock:
+            self._events.clear()
 
     def render(self, *, shorten: bool = True) -> str:
         """Every event as a text block, numbered from 1."""
+        held = self._held()
         return "\n\n".join(e.render(shorten=shorten, number=i)
-                           for i, e in enumerate(self._events, 1))
+                           for i, e in enumerate(held, self.dropped + 1))
 
     def summary(self, start: int = 0) -> str:
-        """One numbered line per event, from event ``start`` on (0-based)."""
+        """One numbered line per event, from event ``start`` on (0-based, among those held)."""
+        held = self._held()
         return "\n".join(f"[{i}] {e.summary()}"
-                         for i, e in enumerate(self._events[start:], start + 1))
+                         for i, e in enumerate(held[start:], self.dropped + start + 1))
 
     def show(self, *, shorten: bool = True) -> None:
         """Print :meth:`render` (for notebooks)."""
         print(self.render(shorten=shorten) or "(nothing on the wire yet)")
 
     def __len__(self) -> int:
-        return len(self._events)
+        return len(self._held())
 
     def __iter__(self) -> Iterator[Event]:
-        return iter(tuple(self._events))
+        return iter(tuple(self._held()))
 
     def __getitem__(self, index: int) -> Event:
         """The event at Python ``index`` (0-based, like any sequence); :meth:`message` takes the
         number a trace prints."""
-        return self._events[index]
+        return self._held()[index]
 
     def message(self, number: int) -> Event:
         """Message ``number`` as :meth:`summary`, :meth:`render` and the sequence diagrams number
         it: the first is 1. A number the wire does not hold says how many it has."""
         if isinstance(number, bool) or not isinstance(number, int):
             raise TypeError(f"number must be a whole number such as 1, not {type(number).__name__}")
-        if not 1 <= number <= len(self._events):
-            raise IndexError(f"there is no message {number}: the wire holds messages 1 to "
-                             f"{len(self._events)}" if self._events else
+        held = self._held()
+        first, last = self.dropped + 1, self.dropped + len(held)
+        if 1 <= number < first:
+            raise IndexError(f"message {number} was let go: this wire keeps the latest "
+                             f"{self.keep}, messages {first} to {last}")
+        if not first <= number <= last:
+            raise IndexError(f"there is no message {number}: the wire holds messages {first} to "
+                             f"{last}" if held else
                              f"there is no message {number}: nothing is on the wire yet")
-        return self._events[number - 1]
+        return held[number - first]
 
     def __str__(self) -> str:
         return self.render()
 
     def __repr__(self) -> str:
-        return f"Wire({len(self._events)} events)"
+        return f"Wire({len(self)} events)"

@@ -21,6 +21,7 @@ from . import (
     lesson08,
     lesson09,
     lesson10,
+    lesson11,
 )
 from .model import KINDS, SECONDS_EXAMPLES, Exercise, Verdict, choice, safe, seconds
 
@@ -28,7 +29,7 @@ __all__ = ["EXERCISES", "KINDS", "SECONDS_EXAMPLES", "Exercise", "Verdict", "cho
            "for_notebook", "safe", "seconds"]
 
 _LESSONS = (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07,
-            lesson08, lesson09, lesson10)
+            lesson08, lesson09, lesson10, lesson11)
 
 EXERCISES: dict[str, Exercise] = {e.key: e for lesson in _LESSONS for e in lesson.EXERCISES}
 
@@ -42,5 +43,5 @@ def exercise(key: str) -> Exercise:
 
 
 def for_notebook(notebook: str) -> list[Exercise]:
-    """The exercises of notebook ``"00"`` … ``"10"``, in the order the notebook asks them."""
+    """The exercises of notebook ``"00"`` … ``"11"``, in the order the notebook asks them."""
     return [e for e in EXERCISES.values() if e.notebook == notebook]
