@@ -36,7 +36,7 @@ from tokenlab import (
 )
 from tokenlab.authserver.durable import CURRENT_KEY, SERVER_RUN, signing_key_kind
 from tokenlab.jose.keys import SAVE_AHEAD
-from tokenlab.store import SQLiteStore
+from tokenlab.sqlite_store import SQLiteStore
 
 from ..conftest import API, ISSUER, PASSWORD, jti
 from .test_dpop_token_endpoint import TOKEN, make_key
@@ -315,7 +315,7 @@ def test_rfc9700_4_14_2_and_rfc6749_4_1_2_two_processes_race_exactly_one_wins(
 CHILD = textwrap.dedent("""
     import sys
     from tokenlab import AuthServer, ResourceServer
-    from tokenlab.store import SQLiteStore
+    from tokenlab.sqlite_store import SQLiteStore
 
     store = SQLiteStore(sys.argv[1])
     auth = AuthServer("https://auth.example", store=store)

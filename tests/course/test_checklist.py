@@ -4,17 +4,15 @@ on the fix, reading facts from the objects, never a label."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import tokenlab.store
 from tokenlab import AuthServer, ResourceServer, SimClock, VerifierPolicy
 from tokenlab.client.app import Client
 from tokenlab.course import attempts
-from tokenlab.course.checklist import CHECKS, DAY, Checklist, compare, durable_store_class
+from tokenlab.course.checklist import CHECKS, DAY, Checklist, compare
 from tokenlab.course.setups import (
     API,
     CALLBACK,
@@ -26,16 +24,8 @@ from tokenlab.course.setups import (
     is_prepared,
     typical,
 )
+from tokenlab.sqlite_store import SQLiteStore
 from tokenlab.store import MemoryStore
-
-
-class _StandIn(MemoryStore):
-    """Stands for tokenlab.store.SQLiteStore while that class is being written."""
-
-    def __init__(self, path: str, clock: Any = None) -> None:
-        super().__init__(clock)
-        self.path = path
-
 
 _HERE: dict[str, Path] = {}
 
@@ -45,21 +35,10 @@ def _store_dir(tmp_path: Path) -> None:
     _HERE["dir"] = tmp_path
 
 
-def _store(clock: SimClock) -> MemoryStore:
-    """A durable store in this test's directory (the real SQLiteStore or the stand-in)."""
-    kind = durable_store_class() or _StandIn
-    store: MemoryStore = kind(str(_HERE["dir"] / f"auth{len(list(_HERE['dir'].iterdir()))}.db"),
-                              clock=clock)
-    return store
-
-
-@pytest.fixture
-def durable(monkeypatch: pytest.MonkeyPatch) -> Iterator[type]:
-    """tokenlab.store.SQLiteStore: the real one when it exists, else a stand-in."""
-    real = durable_store_class()
-    if real is None:
-        monkeypatch.setattr(tokenlab.store, "SQLiteStore", _StandIn, raising=False)
-    yield durable_store_class() or _StandIn
+def _store(clock: SimClock) -> SQLiteStore:
+    """A durable store in this test's directory."""
+    return SQLiteStore(str(_HERE["dir"] / f"auth{len(list(_HERE['dir'].iterdir()))}.db"),
+                       clock=clock)
 
 
 def _world(**changes: Any) -> tuple[AuthServer, ResourceServer, Client]:
@@ -82,31 +61,31 @@ def _row(actors: tuple[AuthServer, ResourceServer, Client], name: str) -> Any:
     return Checklist(*actors).run().row(name)
 
 
-def test_the_hardened_recipe_passes_every_check(durable: type) -> None:
+def test_the_hardened_recipe_passes_every_check() -> None:
     result = Checklist(*_world()).run()
     assert [r.name for r in result] == list(CHECKS)
     assert result.passed, result.text()
 
 
-def test_rfc6750_5_3_plain_http_api_fails_https_localhost_passes(durable: type) -> None:
+def test_rfc6750_5_3_plain_http_api_fails_https_localhost_passes() -> None:
     row = _row(_world(audience="http://api.example"), "HTTPS everywhere")
     assert not row.passed and "http://api.example" in row.reason and "https" in row.fix
     assert _row(_world(audience="http://localhost:8000"), "HTTPS everywhere").passed
 
 
-def test_rfc6750_5_3_access_ttl_over_the_limit_fails_with_the_number(durable: type) -> None:
+def test_rfc6750_5_3_access_ttl_over_the_limit_fails_with_the_number() -> None:
     row = _row(_world(auth_access_ttl=3600), "short-lived access tokens")
     assert not row.passed and "3600 s" in row.reason and "access_ttl=300" in row.fix
     assert _row(_world(auth_access_ttl=600), "short-lived access tokens").passed
     assert not _row(_world(auth_access_ttl=601), "short-lived access tokens").passed
 
 
-def test_rfc9700_4_14_2_refresh_without_rotation_fails(durable: type) -> None:
+def test_rfc9700_4_14_2_refresh_without_rotation_fails() -> None:
     row = _row(_world(auth_rotate_refresh_tokens=False), "refresh rotation with reuse detection")
     assert not row.passed and "rotate_refresh_tokens=True" in row.fix
 
 
-def test_rfc8725_insecure_switch_or_weak_secret_fails_the_verifier_check(durable: type) -> None:
+def test_rfc8725_insecure_switch_or_weak_secret_fails_the_verifier_check() -> None:
     policy = VerifierPolicy(issuer=ISSUER, audience=API, insecure_skip_typ=True)
     row = _row(_world(api_policy=policy), "hardened verifier")
     assert not row.passed and "insecure_skip_typ" in row.reason
@@ -116,7 +95,7 @@ def test_rfc8725_insecure_switch_or_weak_secret_fails_the_verifier_check(durable
     assert "changeme" not in weak.reason + weak.fix  # the secret is never shown
 
 
-def test_rfc6750_5_3_token_in_the_url_fails_and_counts_the_requests(durable: type) -> None:
+def test_rfc6750_5_3_token_in_the_url_fails_and_counts_the_requests() -> None:
     auth, api, client = _world(client_token_in="query", client_dpop=False, api_dpop="off")
     client.login(USERNAME, PASSWORD)
     client.get("/weather")
@@ -124,25 +103,25 @@ def test_rfc6750_5_3_token_in_the_url_fails_and_counts_the_requests(durable: typ
     assert not row.passed and "1 request(s)" in row.reason and "token_in='header'" in row.fix
 
 
-def test_local_storage_fails_memory_and_cookie_pass_even_before_login(durable: type) -> None:
+def test_local_storage_fails_memory_and_cookie_pass_even_before_login() -> None:
     row = _row(_world(client_storage="localStorage"), "storage not readable by script")
     assert not row.passed and "localStorage" in row.reason  # empty storage, judged by a probe
     assert _row(_world(client_storage="memory"), "storage not readable by script").passed
 
 
-def test_rfc9449_bearer_or_optional_dpop_fails(durable: type) -> None:
+def test_rfc9449_bearer_or_optional_dpop_fails() -> None:
     bearer = _row(_world(client_dpop=False), "sender-constrained tokens")
     assert not bearer.passed and "no DPoP key" in bearer.reason
     optional = _row(_world(api_dpop="optional"), "sender-constrained tokens")
     assert not optional.passed and "'optional'" in optional.reason
 
 
-def test_rfc7009_api_that_never_asks_fails_revocation(durable: type) -> None:
+def test_rfc7009_api_that_never_asks_fails_revocation() -> None:
     row = _row(_world(api_revocation="none"), "revocation reaches the API")
     assert not row.passed and "revocation='denylist'" in row.fix
 
 
-def test_memory_store_fails_and_a_store_named_sqlite_is_not_trusted(durable: type) -> None:
+def test_memory_store_fails_and_a_store_named_sqlite_is_not_trusted() -> None:
     row = _row(_world(auth_store=None), "durable revocation store")
     assert not row.passed and "MemoryStore" in row.reason
 
@@ -152,7 +131,7 @@ def test_memory_store_fails_and_a_store_named_sqlite_is_not_trusted(durable: typ
     assert not _row(_world(auth_store=SQLiteStore()), "durable revocation store").passed
 
 
-def test_an_old_key_or_a_frozen_jwks_fails_key_rotation(durable: type) -> None:
+def test_an_old_key_or_a_frozen_jwks_fails_key_rotation() -> None:
     auth, api, client = _world()
     auth.clock.advance(91 * DAY)  # type: ignore[attr-defined]
     row = _row((auth, api, client), "key rotation with an overlap")
@@ -161,7 +140,7 @@ def test_an_old_key_or_a_frozen_jwks_fails_key_rotation(durable: type) -> None:
     assert _row((auth, api, client), "key rotation with an overlap").passed
 
 
-def test_rfc9700_2_4_password_grant_fails(durable: type) -> None:
+def test_rfc9700_2_4_password_grant_fails() -> None:
     row = _row(_world(client_grant="password"), "no password grant")
     assert not row.passed and "authorization_code" in row.fix
 
@@ -177,17 +156,17 @@ def test_mismatched_actors_are_refused() -> None:
         Checklist(auth, api, "client")  # type: ignore[arg-type]
 
 
-def test_the_three_prepared_setups(durable: type) -> None:
+def test_the_three_prepared_setups() -> None:
     assert len(careless().checklist().failures) == len(CHECKS)
     assert {r.name for r in typical().checklist().failures} == {
         "short-lived access tokens", "storage not readable by script",
         "sender-constrained tokens", "durable revocation store"}
     ready = hardened(store_path=_HERE["dir"] / "h.db")
     assert ready.checklist().passed and is_prepared(ready.auth)
-    assert isinstance(ready.auth.store, durable)
+    assert isinstance(ready.auth.store, SQLiteStore)
 
 
-def test_attacks_of_08_to_10_work_on_careless_and_fail_on_hardened(durable: type) -> None:
+def test_attacks_of_08_to_10_work_on_careless_and_fail_on_hardened() -> None:
     tries = (attempts.steal_with_xss, attempts.sniff_plain_http, attempts.replay_leaked_token,
              attempts.forge_with_cracked_secret)
     before, after = careless(), hardened(store_path=_HERE["dir"] / "h.db")
@@ -198,7 +177,7 @@ def test_attacks_of_08_to_10_work_on_careless_and_fail_on_hardened(durable: type
     assert "'changeme'" in attempts.forge_with_cracked_secret(*before.actors).got
 
 
-def test_the_table_and_the_text_are_labelled(durable: type) -> None:
+def test_the_table_and_the_text_are_labelled() -> None:
     result = typical().checklist()
     assert result.table().splitlines()[0].startswith("check")
     assert result.text().startswith("Checklist for 'weather-spa'")
@@ -207,7 +186,7 @@ def test_the_table_and_the_text_are_labelled(durable: type) -> None:
         result.row("nothing")
 
 
-def test_compare_puts_the_setups_side_by_side(durable: type) -> None:
+def test_compare_puts_the_setups_side_by_side() -> None:
     ready = hardened(store_path=_HERE["dir"] / "h.db")
     table = compare({"careless": careless().checklist(), "hardened": ready.checklist()})
     lines = table.splitlines()
@@ -216,7 +195,7 @@ def test_compare_puts_the_setups_side_by_side(durable: type) -> None:
     assert lines[-1].split()[-2:] == ["0/11", "11/11"]
 
 
-def test_fixes_lists_each_failure_with_its_fix_and_each_pass(durable: type) -> None:
+def test_fixes_lists_each_failure_with_its_fix_and_each_pass() -> None:
     result = careless().checklist()
     text = result.fixes()
     lines = text.splitlines()
@@ -238,28 +217,28 @@ def _copied(fix: str, **names: Any) -> Any:
     return eval(fix, scope)
 
 
-def test_the_durable_store_fix_is_a_call_the_notebook_imports(durable: type) -> None:
+def test_the_durable_store_fix_is_a_call_the_notebook_imports() -> None:
     row = _row(_world(auth_store=None), "durable revocation store")
     assert "store=durable_store(clock)" in row.fix
     clock = SimClock()
     store = _copied("durable_store(clock)", clock=clock)
-    assert isinstance(store, durable)
+    assert isinstance(store, SQLiteStore)
 
 
-def test_the_password_grant_fix_says_what_to_put_in_redirect_uris(durable: type) -> None:
+def test_the_password_grant_fix_says_what_to_put_in_redirect_uris() -> None:
     row = _row(_world(client_grant="password"), "no password grant")
     assert "redirect_uris=[CALLBACK]" in row.fix and "[...]" not in row.fix
     assert _copied("[CALLBACK]") == [CALLBACK]
 
 
-def test_the_https_fix_names_only_what_is_plain(durable: type) -> None:
+def test_the_https_fix_names_only_what_is_plain() -> None:
     row = _row(_world(audience="http://api.example"), "HTTPS everywhere")
     assert "ResourceServer('https://api.example'" in row.fix and "issuer" not in row.fix
 
 
 @pytest.mark.skipif(os.name != "posix", reason="the sweep asks with signal 0, POSIX only")
 def test_durable_store_removes_the_folders_of_ended_processes(
-        durable: type, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A kernel stopped without its exit handlers leaves its store's folder behind; the next
     durable_store() removes the folders of processes that have ended, never a living one's."""
     import subprocess

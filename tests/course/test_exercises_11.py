@@ -3,15 +3,12 @@ with real wrong attempts (the careless setup, a half-fixed one, a prepared one).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-import tokenlab.store
 from tokenlab import AuthServer, ResourceServer, SimClock
 from tokenlab.client.app import Client
-from tokenlab.course.checklist import durable_store_class
 from tokenlab.course.exercises import exercise, for_notebook
 from tokenlab.course.setups import (
     API,
@@ -23,21 +20,8 @@ from tokenlab.course.setups import (
     durable_store,
     hardened,
 )
-from tokenlab.store import MemoryStore
 
 GARBAGE: tuple[Any, ...] = (None, "", 42, "not.a.token", [], ("a", "b"))
-
-
-class _StandIn(MemoryStore):
-    def __init__(self, path: str, clock: Any = None) -> None:
-        super().__init__(clock)
-
-
-@pytest.fixture
-def durable(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    if durable_store_class() is None:
-        monkeypatch.setattr(tokenlab.store, "SQLiteStore", _StandIn, raising=False)
-    yield
 
 
 def test_notebook_11_asks_three_exercises_in_order() -> None:
@@ -84,25 +68,25 @@ def _fixed(**changes: Any) -> tuple[AuthServer, ResourceServer, Client]:
     return auth, api, client
 
 
-def test_goal_lab_accepts_a_fixed_setup(durable: None) -> None:
+def test_goal_lab_accepts_a_fixed_setup() -> None:
     verdict = exercise("fix-the-careless-setup").check(_fixed())
     assert verdict.correct, verdict.reason
     assert "all 11 checks pass" in verdict.reason
 
 
-def test_goal_lab_refuses_the_careless_setup_with_the_first_fix(durable: None) -> None:
+def test_goal_lab_refuses_the_careless_setup_with_the_first_fix() -> None:
     verdict = exercise("fix-the-careless-setup").check(careless().actors)
     assert not verdict.correct
     assert "11 check(s) still fail" in verdict.reason and "HTTPS everywhere" in verdict.reason
 
 
-def test_goal_lab_refuses_a_half_fix_naming_what_is_left(durable: None) -> None:
+def test_goal_lab_refuses_a_half_fix_naming_what_is_left() -> None:
     verdict = exercise("fix-the-careless-setup").check(_fixed(client={"storage": "localStorage"}))
     assert not verdict.correct and "storage not readable by script" in verdict.reason
     assert "storage='cookie'" in verdict.reason
 
 
-def test_goal_lab_needs_the_app_logged_in_and_its_own_call_working(durable: None) -> None:
+def test_goal_lab_needs_the_app_logged_in_and_its_own_call_working() -> None:
     verdict = exercise("fix-the-careless-setup").check(_fixed(login=False))
     assert not verdict.correct and "not logged in" in verdict.reason
     auth, api, client = _fixed()
@@ -114,7 +98,7 @@ def test_goal_lab_needs_the_app_logged_in_and_its_own_call_working(durable: None
     assert not verdict.correct and "refused" in verdict.reason
 
 
-def test_goal_lab_refuses_the_prepared_hardened_setup(durable: None) -> None:
+def test_goal_lab_refuses_the_prepared_hardened_setup() -> None:
     verdict = exercise("fix-the-careless-setup").check(hardened())
     assert not verdict.correct and "prepared setup" in verdict.reason
 
@@ -125,7 +109,7 @@ def test_goal_lab_garbage_is_a_wrong_answer_with_a_reason(junk: Any) -> None:
     assert not verdict.correct and "(my_auth, my_api, my_client)" in verdict.reason
 
 
-def test_goal_lab_wrong_order_and_mismatched_objects(durable: None) -> None:
+def test_goal_lab_wrong_order_and_mismatched_objects() -> None:
     auth, api, client = _fixed()
     verdict = exercise("fix-the-careless-setup").check((api, auth, client))
     assert not verdict.correct and "in that order" in verdict.reason

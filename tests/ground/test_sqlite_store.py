@@ -20,7 +20,7 @@ import pytest
 from tokenlab import MemoryStore, SimClock, Store, SystemClock
 from tokenlab.authserver.authcode import CodeRecord
 from tokenlab.authserver.refresh import Family, RefreshRecord
-from tokenlab.store import SCHEMA_VERSION, SQLiteStore, storable
+from tokenlab.sqlite_store import SCHEMA_VERSION, SQLiteStore, storable
 
 
 @pytest.fixture

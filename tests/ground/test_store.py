@@ -31,7 +31,8 @@ from tokenlab import (
 )
 from tokenlab.authserver.authcode import CODE
 from tokenlab.authserver.refresh import FAMILY, REFRESH
-from tokenlab.store import DENYLIST, SQLiteStore
+from tokenlab.sqlite_store import SQLiteStore
+from tokenlab.store import DENYLIST
 
 from ..conftest import API, ISSUER, PASSWORD, jti
 

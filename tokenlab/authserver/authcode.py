@@ -34,7 +34,7 @@ from ..errors import (
 )
 from ..jose.idtoken import OPENID
 from ..jose.tokens import TokenResponse
-from ..store import storable
+from ..sqlite_store import storable
 from .grants import require
 from .issuance import TokenIssuer
 from .pkce import S256, check_verifier, is_valid_challenge

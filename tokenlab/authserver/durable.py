@@ -6,7 +6,7 @@ The keys are kept per issuer, one entry per key (kind :func:`signing_key_kind`, 
 as PKCS#8 PEM), and which one signs (kind :data:`CURRENT_KEY`). A retired key's entry expires
 with its last token (+ the largest leeway of any API), so the file forgets a retired private key
 when the JWKS stops publishing it. The store's file is therefore a secret
-(:class:`~tokenlab.store.SQLiteStore` creates it 0600).
+(:class:`~tokenlab.sqlite_store.SQLiteStore` creates it 0600).
 
 Several processes may share one file: each loads the keys when it starts; a rotation in one is
 seen by the others when they restart.
@@ -20,7 +20,8 @@ from typing import Any
 from ..clock import Clock
 from ..jose.keys import KeyRing, SigningKey
 from ..randomness import RandomSource
-from ..store import MemoryStore, SQLiteStore
+from ..sqlite_store import SQLiteStore
+from ..store import MemoryStore
 
 __all__ = ["CURRENT_KEY", "SERVER_RUN", "durable_key_ring", "is_durable", "next_run",
            "run_random", "signing_key_kind"]
@@ -39,7 +40,7 @@ def signing_key_kind(issuer: str) -> str:
 
 
 def is_durable(store: object) -> bool:
-    """Whether ``store`` survives a restart (a :class:`~tokenlab.store.SQLiteStore` does)."""
+    """Whether ``store`` survives a restart (a :class:`~tokenlab.sqlite_store.SQLiteStore` does)."""
     return bool(getattr(store, "durable", False))
 
 

@@ -32,7 +32,8 @@ from ..jose.idtoken import ID_TOKEN_ALGORITHMS, issue_id_token
 from ..jose.keys import KeyRing
 from ..jose.tokens import BEARER, DPOP, TokenResponse, issue_access_token
 from ..randomness import RandomSource
-from ..store import MemoryStore, SQLiteStore
+from ..sqlite_store import SQLiteStore
+from ..store import MemoryStore
 from .clients import ClientRegistry, _ClientRecord, validate_scope_tokens
 from .refresh import Family, RefreshRecord, TokenFamilies
 from .users import User, UserRegistry

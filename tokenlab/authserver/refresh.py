@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
-from ..store import DENYLIST, MemoryStore, SQLiteStore, storable
+from ..sqlite_store import SQLiteStore, storable
+from ..store import DENYLIST, MemoryStore
 
 __all__ = ["FAMILY", "REFRESH", "Family", "RefreshRecord", "TokenFamilies", "token_hash"]
 
@@ -65,7 +66,7 @@ class RefreshRecord:
 
 class TokenFamilies:
     """Families and refresh tokens kept in a :class:`~tokenlab.store.MemoryStore` or a durable
-    :class:`~tokenlab.store.SQLiteStore`.
+    :class:`~tokenlab.sqlite_store.SQLiteStore`.
 
     Every change is an explicit :meth:`~tokenlab.store.Store.put` of a new immutable record, so a
     store that hands out copies (a database) loses nothing. Callers hold the server's lock around

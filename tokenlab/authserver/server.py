@@ -27,7 +27,8 @@ from ..jose.tokens import TokenResponse
 from ..net.messages import Request, Response
 from ..net.wire import Wire
 from ..randomness import RandomSource
-from ..store import MemoryStore, SQLiteStore
+from ..sqlite_store import SQLiteStore
+from ..store import MemoryStore
 from .authcode import AuthorizationCodeGrant, AuthorizationRedirect
 from .clients import ClientRegistry, RegisteredClient
 from .durable import durable_key_ring, is_durable, next_run, run_random
@@ -82,7 +83,7 @@ class AuthServer:
     bounds a whole refresh-token family, however often it rotates; ``code_ttl`` (60 s) bounds
     authorization codes. All state (revocations, families, codes) lives in ``store``, an
     in-memory :class:`~tokenlab.store.MemoryStore` unless another is given. On a durable store
-    (:class:`~tokenlab.store.SQLiteStore`) the server keeps its signing keys there too, so a new
+    (:class:`~tokenlab.sqlite_store.SQLiteStore`) the server keeps its signing keys there too, so a new
     server of the same issuer on the same file verifies the tokens issued before a restart and
     signs with the same key (see :mod:`.durable`; the file is then a secret). Give the store the
     server's clock.

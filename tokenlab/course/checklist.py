@@ -16,15 +16,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .. import store as _store
 from ..api.server import ResourceServer
 from ..authserver.server import AuthServer
 from ..client.app import Client
 from ..client.storage import TokenStorage
 from ..clock import format_duration
+from ..sqlite_store import SQLiteStore
 
 __all__ = ["CHECKS", "DAY", "LOCAL_HOSTS", "MAX_ACCESS_TTL", "MAX_KEY_AGE", "CheckRow",
-           "Checklist", "ChecklistResult", "compare", "durable_store_class"]
+           "Checklist", "ChecklistResult", "compare"]
 
 DAY = 86400
 #: The longest access-token lifetime the checklist accepts, in seconds. RFC 6750 §5.3 sets one
@@ -36,12 +36,6 @@ MAX_KEY_AGE = 90 * DAY
 #: Hosts where plain http never leaves the machine. RFC 8414 §2 asks for an https issuer
 #: everywhere; accepting these is tokenlab's choice for its local servers (docs/conformance.md).
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
-
-
-def durable_store_class() -> type | None:
-    """:class:`tokenlab.store.SQLiteStore` when this version of tokenlab has it, else ``None``."""
-    found = getattr(_store, "SQLiteStore", None)
-    return found if isinstance(found, type) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,16 +280,14 @@ class Checklist:
 
     def durable_store(self) -> CheckRow:
         name, source = "durable revocation store", "RFC 7009 §2; notebook 06"
-        store, durable = self.auth.store, durable_store_class()
+        store = self.auth.store
         kind = type(store).__name__
-        if durable is not None and isinstance(store, durable):
+        if isinstance(store, SQLiteStore):
             return _pass(name, f"auth.store is a {kind}: revocations and refresh families are "
                          "on disk and survive a restart", source)
-        why = ("" if durable is not None
-               else " (this version of tokenlab has no SQLiteStore yet)")
         return _fail(name, f"auth.store is a {kind}: a restart forgets every revocation and "
-                     f"refresh family{why}", "AuthServer(..., store=durable_store(clock)): a "
-                     "SQLiteStore (tokenlab.store) in a new file", source)
+                     "refresh family", "AuthServer(..., store=durable_store(clock)): a "
+                     "SQLiteStore (tokenlab.sqlite_store) in a new file", source)
 
     def key_rotation(self) -> CheckRow:
         name, source = "key rotation with an overlap", "RFC 7517 §5; RFC 8725 §3.5"

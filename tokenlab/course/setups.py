@@ -8,7 +8,7 @@ with a seed (demo-only), the app logged in as Alice and having called the API on
 - :func:`typical`: a common single-page app — HTTPS, the code flow with PKCE, a hardened API with
   a denylist, but hour-long bearer tokens in ``localStorage`` and an in-memory store;
 - :func:`hardened`: everything the checklist asks — including DPoP and the durable
-  :class:`tokenlab.store.SQLiteStore` (when this version of tokenlab has it).
+  :class:`tokenlab.sqlite_store.SQLiteStore`.
 
 The recipes are plain constructor calls, so a learner can copy one and change its settings.
 """
@@ -27,8 +27,8 @@ from ..authserver.server import AuthServer
 from ..client.app import Client
 from ..clock import SimClock
 from ..jose.policy import VerifierPolicy
-from ..store import MemoryStore
-from .checklist import DAY, Checklist, ChecklistResult, durable_store_class
+from ..sqlite_store import SQLiteStore
+from .checklist import DAY, Checklist, ChecklistResult
 
 __all__ = ["API", "CALLBACK", "CARELESS_SECRET", "ISSUER", "PASSWORD", "USERNAME", "Setup",
            "careless", "durable_store", "hardened", "is_prepared", "typical"]
@@ -70,18 +70,14 @@ class Setup:
                 f"app {self.client.name!r}, seeded: demo-only)")
 
 
-def durable_store(clock: SimClock, path: str | Path | None = None) -> MemoryStore:
-    """A :class:`tokenlab.store.SQLiteStore` at ``path`` (a new file in a temporary directory
-    when ``None``), or — in a version of tokenlab without one — a :class:`MemoryStore`, which
-    the checklist then fails."""
-    durable = durable_store_class()
-    if durable is None:
-        return MemoryStore(clock)
+def durable_store(clock: SimClock, path: str | Path | None = None) -> SQLiteStore:
+    """A :class:`tokenlab.sqlite_store.SQLiteStore` at ``path`` (a new file in a temporary
+    directory when ``None``, removed with the store)."""
     made = None
     if path is None:
         made = _new_folder()
         path = Path(made) / "auth.sqlite"
-    store: MemoryStore = durable(str(path), clock=clock)
+    store = SQLiteStore(str(path), clock=clock)
     if made is not None:  # the temporary directory goes with the store
         weakref.finalize(store, shutil.rmtree, made, True)
     return store

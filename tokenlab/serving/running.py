@@ -84,7 +84,7 @@ class Serving:
             self._listeners.append(Listener(api_port, context))
             clock = SystemClock()
             if path is not None:  # imported when asked for: the durable store (stdlib sqlite3)
-                from ..store import SQLiteStore
+                from ..sqlite_store import SQLiteStore
 
                 self._store = SQLiteStore(path, clock=clock)
             issuer, api = (listener.base_url for listener in self._listeners)
