@@ -87,7 +87,7 @@ def serve_row(*, quick: bool = False) -> Row:
             base.append(b)
             real.append(r)
             ratios.append(r / b)
-            s.auth.wire.clear()  # the wire keeps every event: do not let it grow across rounds
+            s.auth.wire.clear()  # every round starts from an empty wire
     rate = 1e6 / median(real)
     return Row(f"tokenlab serve: GET /weather, {CLIENTS} keep-alive clients", median(base),
                median(real), "us", median(ratios), iqr(ratios), None, rounds,

@@ -15,7 +15,7 @@ from tokenlab.course.exposure import simulate_exposure
 from tokenlab.report import VerificationReport
 
 from ..conftest import API, ISSUER
-from ..notebook_cells import NOTEBOOKS
+from ..notebook_cells import NOTEBOOKS, assert_prose_in_layers, stored_cells
 
 GARBAGE = [None, "", "   ", 42, ["x"], {"a": 1}, "é" * 5000, b"\xff", "UNTIL ITS EXP"]
 RIGHT = "until its exp, 30 days after it was issued"
@@ -84,16 +84,7 @@ def test_prose_in_layers() -> None:
     """Issue 10 item 5: at most 1,500 words of markdown on the beginner's path of notebook 02;
     asides in collapsible Go deeper blocks that render (a blank line after the summary and before
     the end)."""
-    cells = json.loads((NOTEBOOKS / "02-keys-vs-tokens.ipynb").read_text(encoding="utf-8"))["cells"]
-    markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-    blocks = re.findall(r"<details>.*?</details>", markdown, re.S)
-    main_path = re.sub(r"<details>.*?</details>", "", markdown, flags=re.S)
-    assert len(main_path.split()) <= MAIN_PATH_WORDS, len(main_path.split())
-    assert blocks, "no Go deeper block"
-    for block in blocks:
-        assert re.match(r"<details>\n<summary><b>Go deeper:</b> [^<\n]+</summary>\n\n", block), block
-        assert block.endswith("\n\n</details>"), block[-80:]
-    assert markdown.count("<details>") == markdown.count("</details>") == len(blocks)
+    assert_prose_in_layers(stored_cells(NOTEBOOKS / "02-keys-vs-tokens.ipynb"), MAIN_PATH_WORDS)
 
 
 # -- what a new learner tripped over ---------------------------------------------------------------

@@ -5,16 +5,13 @@ the notebook's prose in layers (a beginner's path, Go deeper blocks)."""
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 
 from tokenlab.course.exercises import exercise, for_notebook
 from tokenlab.scenarios import TOKEN_LIFECYCLE, presented_token
 from tokenlab.scenarios.evidence import body_of
 
-from ..notebook_cells import NOTEBOOKS
+from ..notebook_cells import NOTEBOOKS, assert_prose_in_layers, source, stored_cells
 
 NOTEBOOK = NOTEBOOKS / "03-how-tokens-work.ipynb"
 GARBAGE = [None, "", "   ", 42, ["x"], {"a": 1}, "é" * 5000, b"\xff", "401"]
@@ -24,11 +21,7 @@ MAIN_PATH_WORDS = 1500
 
 
 def cells() -> list[dict]:
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-
-
-def source(cell: dict) -> str:
-    return "".join(cell["source"])
+    return stored_cells(NOTEBOOK)
 
 
 def test_the_prediction_comes_first_then_station_token() -> None:
@@ -97,15 +90,7 @@ def test_prose_in_layers() -> None:
     """Issue 10 item 5: at most 1,500 words of markdown on the beginner's path; asides in
     collapsible Go deeper blocks that render (a blank line after the summary and before the
     end)."""
-    markdown = "\n".join(source(c) for c in cells() if c["cell_type"] == "markdown")
-    blocks = re.findall(r"<details>.*?</details>", markdown, re.S)
-    main_path = re.sub(r"<details>.*?</details>", "", markdown, flags=re.S)
-    assert len(main_path.split()) <= MAIN_PATH_WORDS, len(main_path.split())
-    assert blocks, "no Go deeper block"
-    for block in blocks:
-        assert re.match(r"<details>\n<summary><b>Go deeper:</b> [^<\n]+</summary>\n\n", block), block
-        assert block.endswith("\n\n</details>"), block[-80:]
-    assert markdown.count("<details>") == markdown.count("</details>") == len(blocks)
+    assert_prose_in_layers(cells(), MAIN_PATH_WORDS)
 
 
 def test_coming_next_names_the_next_notebook_only() -> None:

@@ -5,7 +5,6 @@ cells that reveal it, and the prose is in layers (a beginner's path, Go deeper b
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -14,7 +13,8 @@ from tokenlab import AuthServer, Client, ResourceServer, SimClock, TokenError
 from tokenlab.course.exercises import exercise, for_notebook
 
 from ..conftest import API, ISSUER, PASSWORD
-from ..notebook_cells import NOTEBOOKS
+from ..notebook_cells import NOTEBOOKS, assert_prose_in_layers, outputs, source, stored_cells, unlabelled
+from ..notebook_cells import index_of as notebook_index_of
 
 NOTEBOOK = NOTEBOOKS / "06-revocation.ipynb"
 RESTART = "restart-forgets"
@@ -26,15 +26,7 @@ GARBAGE = [None, "", "   ", True, ["40"], {"a": 1}, "é" * 5000, b"40", float("n
 
 
 def cells() -> list[dict]:
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-
-
-def source(cell: dict) -> str:
-    return "".join(cell["source"])
-
-
-def outputs(cell: dict) -> str:
-    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
+    return stored_cells(NOTEBOOK)
 
 
 def test_notebook_06_asks_its_exercises_in_order() -> None:
@@ -116,15 +108,7 @@ def test_prose_in_layers() -> None:
     """Issue 10 item 5: at most 1,500 words of markdown on the beginner's path of notebook 06;
     asides in collapsible Go deeper blocks that render (a blank line after the summary and before
     the end)."""
-    markdown = "\n".join(source(c) for c in cells() if c["cell_type"] == "markdown")
-    blocks = re.findall(r"<details>.*?</details>", markdown, re.S)
-    main_path = re.sub(r"<details>.*?</details>", "", markdown, flags=re.S)
-    assert len(main_path.split()) <= MAIN_PATH_WORDS, len(main_path.split())
-    assert blocks, "no Go deeper block"
-    for block in blocks:
-        assert re.match(r"<details>\n<summary><b>Go deeper:</b> [^<\n]+</summary>\n\n", block), block
-        assert block.endswith("\n\n</details>"), block[-80:]
-    assert markdown.count("<details>") == markdown.count("</details>") == len(blocks)
+    assert_prose_in_layers(cells(), MAIN_PATH_WORDS)
 
 
 @pytest.mark.parametrize("answer", [40, 40.0, "40", " 40 ", "40 s", "40s", "40 seconds",
@@ -190,18 +174,7 @@ def markdown_between(start: int, stop: int) -> list[str]:
 
 
 def index_of(predicate) -> int:
-    found = [i for i, c in enumerate(cells()) if predicate(c)]
-    assert len(found) == 1, found
-    return found[0]
-
-
-def unlabelled(line: str) -> bool:
-    """A printed line that does not say what it shows: a bare repr, list, dict or JSON at the
-    start of the line, or a few bare words with no label (such as a lone 'Bearer')."""
-    if not line.strip():
-        return False
-    return bool(re.match(r"[A-Z]\w*\(", line) or re.match(r"[\[{]['\"]", line)
-                or re.fullmatch(r"[\w-]+( [\w-]+){0,3}", line))
+    return notebook_index_of(cells(), predicate)
 
 
 def test_the_restart_is_not_answered_in_prose_before_the_cells_that_reveal_it() -> None:

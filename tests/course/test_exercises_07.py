@@ -4,7 +4,6 @@ that sends those three requests, right after the box; the prose is in layers."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -13,7 +12,8 @@ from tokenlab import AuthServer, Request, ResourceServer, SimClock
 from tokenlab.course.exercises import exercise, for_notebook
 
 from ..conftest import API, ISSUER
-from ..notebook_cells import NOTEBOOKS
+from ..notebook_cells import NOTEBOOKS, assert_prose_in_layers, outputs, source, stored_cells, unlabelled
+from ..notebook_cells import index_of as notebook_index_of
 
 NOTEBOOK = NOTEBOOKS / "07-advantages-put-to-the-test.ipynb"
 KEY = "status-codes"
@@ -23,15 +23,7 @@ MAIN_PATH_WORDS = 1500
 
 
 def cells() -> list[dict]:
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-
-
-def source(cell: dict) -> str:
-    return "".join(cell["source"])
-
-
-def outputs(cell: dict) -> str:
-    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
+    return stored_cells(NOTEBOOK)
 
 
 def test_notebook_07_asks_its_exercises_in_order() -> None:
@@ -108,33 +100,14 @@ def test_prose_in_layers() -> None:
     """Issue 10 item 5: at most 1,500 words of markdown on the beginner's path of notebook 07;
     asides in collapsible Go deeper blocks that render (a blank line after the summary and before
     the end)."""
-    markdown = "\n".join(source(c) for c in cells() if c["cell_type"] == "markdown")
-    blocks = re.findall(r"<details>.*?</details>", markdown, re.S)
-    main_path = re.sub(r"<details>.*?</details>", "", markdown, flags=re.S)
-    assert len(main_path.split()) <= MAIN_PATH_WORDS, len(main_path.split())
-    assert blocks, "no Go deeper block"
-    for block in blocks:
-        assert re.match(r"<details>\n<summary><b>Go deeper:</b> [^<\n]+</summary>\n\n", block), block
-        assert block.endswith("\n\n</details>"), block[-80:]
-    assert markdown.count("<details>") == markdown.count("</details>") == len(blocks)
+    assert_prose_in_layers(cells(), MAIN_PATH_WORDS)
 
 
 # -- what a new learner tripped over ----------------------------------------------------------------
 
 
 def index_of(predicate) -> int:
-    found = [i for i, c in enumerate(cells()) if predicate(c)]
-    assert len(found) == 1, found
-    return found[0]
-
-
-def unlabelled(line: str) -> bool:
-    """A printed line that does not say what it shows: a bare repr, list, dict or JSON at the
-    start of the line, or a few bare words with no label (such as a lone 'Bearer')."""
-    if not line.strip():
-        return False
-    return bool(re.match(r"[A-Z]\w*\(", line) or re.match(r"[\[{]['\"]", line)
-                or re.fullmatch(r"[\w-]+( [\w-]+){0,3}", line))
+    return notebook_index_of(cells(), predicate)
 
 
 def test_the_status_code_rule_comes_after_the_prediction() -> None:

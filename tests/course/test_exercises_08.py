@@ -6,7 +6,6 @@ seed."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -20,7 +19,7 @@ from tokenlab.scenarios import (
 )
 from tokenlab.widgets.exposure import CACHES, TTLS
 
-from ..notebook_cells import NOTEBOOKS
+from ..notebook_cells import NOTEBOOKS, outputs, source, stored_cells
 
 NOTEBOOK = NOTEBOOKS / "08-stolen-token.ipynb"
 INTROSPECTION = "introspection-first-refusal"
@@ -33,15 +32,7 @@ GARBAGE = [None, "", "   ", True, ["90"], {"a": 1}, "é" * 5000, b"90", float("n
 
 
 def cells() -> list[dict]:
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-
-
-def source(cell: dict) -> str:
-    return "".join(cell["source"])
-
-
-def outputs(cell: dict) -> str:
-    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
+    return stored_cells(NOTEBOOK)
 
 
 def test_notebook_08_asks_its_exercises_in_order() -> None:

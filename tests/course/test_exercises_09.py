@@ -6,7 +6,6 @@ layers."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -16,7 +15,7 @@ from tokenlab.course.exercises.lesson09 import REPLAY_NAMES
 from tokenlab.scenarios import replay_captured
 from tokenlab.scenarios.replay import REPLAY_WAYS, refused_by, replay_lab, send_replay
 
-from ..notebook_cells import NOTEBOOKS
+from ..notebook_cells import NOTEBOOKS, assert_prose_in_layers, outputs, source, stored_cells
 
 NOTEBOOK = NOTEBOOKS / "09-replay.ipynb"
 PREDICT = "jti-check-replay"
@@ -32,15 +31,7 @@ GARBAGE = [None, "", "   ", 42, True, ["jti"], {"a": 1}, "é" * 5000, b"jti", fl
 
 
 def cells() -> list[dict]:
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-
-
-def source(cell: dict) -> str:
-    return "".join(cell["source"])
-
-
-def outputs(cell: dict) -> str:
-    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
+    return stored_cells(NOTEBOOK)
 
 
 def test_notebook_09_asks_its_exercises_in_order() -> None:
@@ -228,14 +219,7 @@ def test_the_article_is_corrected_with_the_standards_cited() -> None:
 
 
 def test_prose_in_layers() -> None:
-    markdown = "\n".join(source(c) for c in cells() if c["cell_type"] == "markdown")
-    blocks = re.findall(r"<details>.*?</details>", markdown, re.S)
-    main_path = re.sub(r"<details>.*?</details>", "", markdown, flags=re.S)
-    assert len(main_path.split()) <= MAIN_PATH_WORDS, len(main_path.split())
-    assert blocks, "no Go deeper block"
-    for block in blocks:
-        assert re.match(r"<details>\n<summary><b>Go deeper:</b> [^<\n]+</summary>\n\n", block), block
-        assert block.endswith("\n\n</details>"), block[-80:]
+    assert_prose_in_layers(cells(), MAIN_PATH_WORDS, balanced=False)
 
 
 def test_no_link_to_a_notebook_not_written_yet() -> None:

@@ -24,7 +24,7 @@ from tokenlab.course.exercises.lesson10 import (
 )
 from tokenlab.scenarios.forgery import ATTACKS, WEAK_SECRET
 
-from ..notebook_cells import NOTEBOOKS
+from ..notebook_cells import NOTEBOOKS, outputs, source, stored_cells
 
 NOTEBOOK = NOTEBOOKS / "10-jwt-attack-lab.ipynb"
 KEYS = ["none-token-lab", "confusion-without-jwks", "crack-the-lab-secret",
@@ -297,15 +297,7 @@ def test_a_strong_key_is_not_in_reach_of_the_word_list() -> None:
 
 
 def cells() -> list[dict]:
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-
-
-def source(cell: dict) -> str:
-    return "".join(cell["source"])
-
-
-def outputs(cell: dict) -> str:
-    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
+    return stored_cells(NOTEBOOK)
 
 
 def test_the_confusion_is_predicted_before_the_cells_that_reveal_it() -> None:

@@ -314,3 +314,18 @@ def test_a_wire_that_keeps_only_the_latest_exchanges_numbers_them_on() -> None:
         wire.message(1)
     with pytest.raises(ValueError, match="keep"):
         Wire(SimClock(), keep=0)
+
+
+def test_clearing_a_wire_starts_its_numbering_again() -> None:
+    from tokenlab import SimClock
+    from tokenlab.net.messages import Request, Response
+    from tokenlab.net.wire import Wire
+
+    wire = Wire(SimClock(), keep=2)
+    for i in range(3):
+        wire.record(Request.get(f"https://api.example/{i}"), Response(200), sender="app",
+                    receiver="api")
+    wire.clear()
+    wire.record(Request.get("https://api.example/again"), Response(200), sender="app",
+                receiver="api")
+    assert wire.dropped == 0 and wire.message(1).path == "/again"

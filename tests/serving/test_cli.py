@@ -4,13 +4,9 @@ banner, a free port with ``--port 0``, a clean stop on SIGTERM, a one-line error
 from __future__ import annotations
 
 import json
-import os
-import queue
 import signal
 import socket
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,33 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-ENTRY = [sys.executable, "-m", "tokenlab"]
-SCRIPT = Path(sys.executable).with_name("tokenlab")
-
-
-class Running:
-    """A ``tokenlab serve`` process whose output lines are read by a thread, so a test can
-    wait for the next one with a timeout instead of sleeping."""
-
-    def __init__(self, argv: list[str]) -> None:
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def next_line(self, timeout: float = 30) -> str | None:
-        return self.lines.get(timeout=timeout)
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        return self.proc.wait(timeout=30)
+from .processes import ENTRY, SCRIPT, Running
 
 
 @pytest.fixture
@@ -52,12 +22,7 @@ def running() -> Iterator[list[Running]]:
     made: list[Running] = []
     yield made
     for r in made:
-        if r.proc.poll() is None:
-            r.proc.kill()
-            r.proc.wait(timeout=30)
-        for stream in (r.proc.stdout, r.proc.stderr):
-            if stream is not None:
-                stream.close()
+        r.close()
 
 
 def _start(running: list[Running], *args: str,

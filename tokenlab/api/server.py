@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..authserver.durable import is_durable
 from ..authserver.server import AuthServer
 from ..clock import Clock, SystemClock, format_duration, format_time, is_numeric_date
 from ..errors import (
@@ -152,7 +153,7 @@ class ResourceServer:
         #: (an in-process API restarts with it) —, its nonces when ``require_dpop_nonce`` (from
         #: the authorization server's random source when in-process, so a seeded world stays
         #: reproducible).
-        durable = auth is not None and getattr(auth.store, "durable", False)
+        durable = auth is not None and is_durable(auth.store)
         self.dpop_verifier = DPoPProofVerifier(
             self.clock, store=auth.store if durable else MemoryStore(self.clock), status=401,
             nonces=DPoPNonces(self.clock, auth.random if auth is not None else RandomSource())

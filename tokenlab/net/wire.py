@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -110,6 +111,9 @@ def _as_headers(fields: Mapping[str, str]) -> Headers:
 class Wire:
     """The ordered log of every exchange between the actors, stamped with ``clock``.
 
+    ``keep``: hold only the latest ``keep`` exchanges (a long-running server); the ones let go
+    are counted in :attr:`dropped`, and numbering goes on from there.
+
     >>> from tokenlab import SimClock
     >>> wire = Wire(SimClock())
     >>> len(wire)
@@ -117,17 +121,29 @@ class Wire:
     """
 
     def __init__(self, clock: Clock, *, keep: int | None = None) -> None:
-        """``keep``: hold only the latest ``keep`` exchanges (a long-running server); the ones
-        let go are counted in :attr:`dropped`, and numbering goes on from there."""
+        self.clock = clock
+        self._events: deque[Event] = deque()
+        self._recorded = 0  # counted with the append under one lock: servers record from threads
+        self._lock = threading.Lock()
+        self.keep = keep
+
+    @property
+    def keep(self) -> int | None:
+        """How many of the latest exchanges the wire holds (``None``: all of them)."""
+        return self._events.maxlen
+
+    @keep.setter
+    def keep(self, keep: int | None) -> None:
         if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
             raise ValueError(f"keep must be a whole number of exchanges >= 1, or None for all "
                              f"of them (got {keep!r})")
-        self.clock = clock
-        self.keep = keep
-        #: How many of the oldest exchanges were let go (only with ``keep``).
-        self.dropped = 0
-        self._events: list[Event] = []
-        self._lock = threading.Lock()
+        with self._lock:
+            self._events = deque(self._events, maxlen=keep)
+
+    @property
+    def dropped(self) -> int:
+        """How many of the oldest exchanges were let go (only with ``keep``)."""
+        return self._recorded - len(self._events)
 
     def record(
         self,
@@ -151,68 +167,54 @@ class Wire:
         )
         with self._lock:
             self._events.append(event)
-            if self.keep is not None and len(self._events) > 2 * self.keep:
-                # let go in batches: the list is cut once per ``keep`` events, not every time
-                extra = len(self._events) - self.keep
-                del self._events[:extra]
-                self.dropped += extra
+            self._recorded += 1
         return event
 
     @property
     def events(self) -> tuple[Event, ...]:
-        return tuple(self._held())
-
-    def _held(self) -> list[Event]:
-        """The events held, the latest ``keep`` at most."""
-        with self._lock:
-            if self.keep is not None and len(self._events) > self.keep:
-                extra = len(self._events) - self.keep
-                del self._events[:extra]
-                self.dropped += extra
-            return self._events
+        return tuple(self._events)
 
     @property
     def last(self) -> Event | None:
-        held = self._held()
-        return held[-1] if held else None
+        return self._events[-1] if self._events else None
 
     def clear(self) -> None:
+        """Forget every exchange; numbering starts at 1 again."""
         with self._lock:
             self._events.clear()
+            self._recorded = 0
 
     def render(self, *, shorten: bool = True) -> str:
-        """Every event as a text block, numbered from 1."""
-        held = self._held()
+        """Every event held as a text block, numbered from 1 (on from :attr:`dropped`)."""
         return "\n\n".join(e.render(shorten=shorten, number=i)
-                           for i, e in enumerate(held, self.dropped + 1))
+                           for i, e in enumerate(self.events, self.dropped + 1))
 
     def summary(self, start: int = 0) -> str:
         """One numbered line per event, from event ``start`` on (0-based, among those held)."""
-        held = self._held()
         return "\n".join(f"[{i}] {e.summary()}"
-                         for i, e in enumerate(held[start:], self.dropped + start + 1))
+                         for i, e in enumerate(self.events[start:], self.dropped + start + 1))
 
     def show(self, *, shorten: bool = True) -> None:
         """Print :meth:`render` (for notebooks)."""
         print(self.render(shorten=shorten) or "(nothing on the wire yet)")
 
     def __len__(self) -> int:
-        return len(self._held())
+        return len(self._events)
 
     def __iter__(self) -> Iterator[Event]:
-        return iter(tuple(self._held()))
+        return iter(self.events)
 
     def __getitem__(self, index: int) -> Event:
         """The event at Python ``index`` (0-based, like any sequence); :meth:`message` takes the
         number a trace prints."""
-        return self._held()[index]
+        return self._events[index]
 
     def message(self, number: int) -> Event:
         """Message ``number`` as :meth:`summary`, :meth:`render` and the sequence diagrams number
-        it: the first is 1. A number the wire does not hold says how many it has."""
+        it: the first is 1. A number the wire does not hold says which it holds."""
         if isinstance(number, bool) or not isinstance(number, int):
             raise TypeError(f"number must be a whole number such as 1, not {type(number).__name__}")
-        held = self._held()
+        held = self.events
         first, last = self.dropped + 1, self.dropped + len(held)
         if 1 <= number < first:
             raise IndexError(f"message {number} was let go: this wire keeps the latest "
@@ -227,4 +229,4 @@ class Wire:
         return self.render()
 
     def __repr__(self) -> str:
-        return f"Wire({len(self)} events)"
+        return f"Wire({len(self._events)} events)"

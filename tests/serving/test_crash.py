@@ -16,14 +16,11 @@ Nothing waits on a clock: the kill happens when the client has counted its k-th 
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
-import os
 import random
 import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 import urllib.error
@@ -35,7 +32,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tokenlab.net.messages import basic_authorization
+
+from .processes import ENTRY, Running
+
 KILLS = 50
 #: Tokens the client holds at each life: some are revoked, the rest must keep working.
 TOKENS_PER_LIFE = 12
@@ -43,7 +43,7 @@ TOKENS_PER_LIFE = 12
 
 @dataclass
 class Server:
-    proc: subprocess.Popen[str]
+    proc: Running
     issuer: str
     api: str
     client_id: str
@@ -54,40 +54,22 @@ class Server:
 def serve(db: Path, ports: tuple[int, int] = (0, 0)) -> Iterator[Server]:
     """A `tokenlab serve` process on ``db``; ready when it has printed its JSON line. A restart
     takes the same ports: the issuer is its URL, and a token names its issuer (``iss``)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tokenlab", "serve", "--port", str(ports[0]),
-         "--api-port", str(ports[1]), "--store", f"sqlite:{db}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
-    drain: threading.Thread | None = None
+    running = Running([*ENTRY, "serve", "--port", str(ports[0]), "--api-port", str(ports[1]),
+                       "--store", f"sqlite:{db}"])
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()  # blocks until the server says where it listens
-        try:
-            info = json.loads(line)
-        except json.JSONDecodeError:
-            rest = proc.stdout.read() if proc.poll() is not None else ""
-            raise AssertionError(f"tokenlab serve did not start: {line!r}{rest}") from None
-        # Drain the banner and the log so the process never blocks on a full pipe.
-        drain = threading.Thread(target=proc.stdout.read, daemon=True)
-        drain.start()
-        yield Server(proc, info["issuer"], info["api"], info["client_id"], info["client_secret"])
+        line = running.next_line()
+        assert line is not None, f"tokenlab serve did not start: {running.proc.stderr.read()}"
+        info = json.loads(line)
+        yield Server(running, info["issuer"], info["api"], info["client_id"],
+                     info["client_secret"])
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=30)
-        if drain is not None:
-            drain.join(timeout=30)  # the pipe ends with the process
-        if proc.stdout is not None:
-            proc.stdout.close()
+        running.close()
 
 
 def _post(url: str, form: dict[str, str], client_id: str, secret: str) -> tuple[int, dict]:
-    basic = base64.b64encode(f"{urllib.parse.quote(client_id)}:"
-                             f"{urllib.parse.quote(secret)}".encode()).decode()
     request = urllib.request.Request(
         url, data=urllib.parse.urlencode(form).encode(), method="POST",
-        headers={"Authorization": f"Basic {basic}",
+        headers={"Authorization": basic_authorization(client_id, secret),
                  "Content-Type": "application/x-www-form-urlencoded"})
     try:
         with urllib.request.urlopen(request, timeout=30) as r:
@@ -178,8 +160,7 @@ def test_acknowledged_revocations_survive_sigkill_50_times(tmp_path: Path) -> No
                                       args=(server, to_revoke, ledger, k, reached))
             client.start()
             assert reached.wait(timeout=60), f"life {life}: the client never reached {k}"
-            server.proc.send_signal(signal.SIGKILL)
-            server.proc.wait(timeout=30)
+            server.proc.stop(signal.SIGKILL)
             client.join(timeout=60)
             assert not client.is_alive()
             # Sent but never answered: revoked or not, nobody was told — in neither set.
